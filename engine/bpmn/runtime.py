@@ -1,0 +1,281 @@
+"""Start, complete, wake, message and repair one workflow object — SpiffWorkflow only.
+
+``ProcessEngine`` is the seam between the service and SpiffWorkflow.  It owns the serializer (the
+instance state is stored *without* its spec, which is kept once per process version), re-attaches
+the restricted script engine after every restore, and turns every engine failure into
+:class:`StepFailed` carrying the element id, so the service can roll back and mark the case.
+No Flask, no database.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BaseMessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition, DurationTimerEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn import timers
+from engine.bpmn.catalog import FORM_PROPERTY, UI_FORM_PROPERTY, SpecBundle
+from engine.bpmn.scripts import RestrictedEnvironment
+
+
+class StepFailed(Exception):
+    """The engine could not step: a script, expression or gateway failed at ``element_id``."""
+
+    def __init__(self, message: str, element_id: str | None = None, element_name: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.element_id = element_id
+        self.element_name = element_name
+
+
+class TaskNotReady(Exception):
+    """The task is unknown, finished, waiting or not a human task: it cannot be completed."""
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A READY human task as the service projects it."""
+
+    id: str
+    element_id: str
+    name: str | None
+    lane: str | None
+    role: str | None
+    form: str | None
+    ui_form: str | None
+    documentation: str | None
+    process_key: str
+
+
+class GuardedScriptEngine(PythonScriptEngine):
+    """Restricted scripts, plus: a timer whose expression fails is armed *broken*, never lost.
+
+    SpiffWorkflow evaluates a timer expression while arming it; a failure there either aborts the
+    whole step or leaves the timer waiting with no due time and unregistered, so nobody would ever
+    learn the deadline was lost.  Here the reason is kept on the timer task and a never-due sentinel
+    keeps it registered; ``timers.waiting_timers`` reports it as broken.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(environment=RestrictedEnvironment())
+
+    def evaluate(self, task, expression, external_context=None):
+        ed = timers.timer_definition(task.task_spec)
+        if ed is None or expression != ed.expression:
+            return super().evaluate(task, expression, external_context)
+        try:
+            value = self.environment.evaluate(expression, task.data, external_context)
+            _check_timer_value(ed, value)
+            return value
+        except Exception as exc:  # noqa: BLE001 - record any failure as a broken timer
+            task.internal_data[timers.BROKEN_KEY] = f"{type(exc).__name__}: {exc}"
+            if isinstance(ed, CycleTimerEventDefinition):
+                return f"R1/{timers.BROKEN_SENTINEL}/P1D"
+            if isinstance(ed, DurationTimerEventDefinition):
+                return "P500Y"
+            return timers.BROKEN_SENTINEL
+
+
+def _check_timer_value(ed: TimerEventDefinition, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"tidsuttrykket ga {type(value).__name__}, ikke tekst")
+    if isinstance(ed, CycleTimerEventDefinition):
+        TimerEventDefinition.parse_iso_recurring_interval(value)
+    elif isinstance(ed, DurationTimerEventDefinition):
+        TimerEventDefinition.parse_iso_duration(value)
+    else:
+        TimerEventDefinition.parse_time_or_duration(value)
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; the spec objects come from the version cache."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+STATE_FORMAT = "tilbolig-1/spiff-1.5"
+
+
+class ProcessEngine:
+    """Runs workflows of deployed bundles; one instance per process is enough (it holds no case state)."""
+
+    def __init__(self, script_engine_factory: Callable[[], PythonScriptEngine] = GuardedScriptEngine) -> None:
+        self._script_engine_factory = script_engine_factory
+        self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter})
+        self._serializer = BpmnWorkflowSerializer(registry)
+
+    # -- specs ------------------------------------------------------------------------------
+    def dump_bundle(self, bundle: SpecBundle) -> str:
+        """The parsed spec of a version as JSON, stored once so cases never re-parse XML."""
+        reg = self._spec_serializer.registry
+        return json.dumps({
+            "process_key": bundle.process_key, "name": bundle.name,
+            "spec": reg.convert(bundle.spec),
+            "subprocess_specs": {k: reg.convert(v) for k, v in bundle.subprocess_specs.items()},
+            "forms": bundle.forms,
+        })
+
+    def load_bundle(self, text: str) -> SpecBundle:
+        reg = self._spec_serializer.registry
+        d = json.loads(text)
+        return SpecBundle(d["process_key"], d["name"], reg.restore(d["spec"]),
+                          {k: reg.restore(v) for k, v in d["subprocess_specs"].items()}, d.get("forms", {}))
+
+    # -- state ------------------------------------------------------------------------------
+    def dump(self, wf: BpmnWorkflow) -> str:
+        """Spec-less instance state as JSON."""
+        reg = self._serializer.registry
+        reg._encoder_mode = True
+        try:
+            dct = reg.convert(wf)
+            dct["format"] = STATE_FORMAT
+            return json.dumps(dct, cls=self._serializer._encoder_cls, separators=(",", ":"))
+        finally:
+            reg._encoder_mode = False
+
+    def restore(self, bundle: SpecBundle, state: str) -> BpmnWorkflow:
+        dct = json.loads(state)
+        dct.pop("format", None)
+        wf = self._serializer.registry.restore(dct, spec=bundle.spec, subprocess_specs=bundle.subprocess_specs)
+        wf.script_engine = self._script_engine_factory()   # the engine is not serialized
+        return wf
+
+    # -- stepping ---------------------------------------------------------------------------
+    def start(self, bundle: SpecBundle, data: dict[str, Any]) -> BpmnWorkflow:
+        wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self._script_engine_factory())
+        start = wf.get_tasks(state=TaskState.READY)[0]
+        start.data.update(data)
+        self._steps(wf)
+        return wf
+
+    def task(self, wf: BpmnWorkflow, task_id: str):
+        try:
+            task = wf.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, WorkflowException):
+            task = None
+        if task is None:
+            raise TaskNotReady("oppgaven finnes ikke i saken")
+        return task
+
+    def complete(self, wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
+        """Complete a READY human task with form data, then step the engine."""
+        task = self.task(wf, task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady("oppgaven er ikke åpen")
+        if hasattr(task.task_spec, "add_data_from_form"):
+            task.task_spec.add_data_from_form(task, data)
+        else:
+            task.update_data(data)
+        self._guard(task.run, task)
+        self._steps(wf)
+
+    def wake(self, wf: BpmnWorkflow) -> None:
+        """Fire due timers and run what follows."""
+        self._guard(wf.refresh_timers)
+        self._steps(wf)
+
+    def deliver_message(self, wf: BpmnWorkflow, name: str, payload: dict[str, Any]) -> bool:
+        """Deliver a BPMN message to a task waiting for it; False if nothing waits (nothing changes)."""
+        for task in wf.get_tasks(state=TaskState.WAITING):
+            ed = getattr(task.task_spec, "event_definition", None)
+            for d in getattr(ed, "event_definitions", [ed]):
+                if isinstance(d, BaseMessageEventDefinition) and d.name == name:
+                    self._guard(lambda: wf.send_event(BpmnEvent(d, payload)))
+                    self._steps(wf)
+                    return True
+        return False
+
+    def waiting_messages(self, wf: BpmnWorkflow) -> list[str]:
+        names = []
+        for task in wf.get_tasks(state=TaskState.WAITING):
+            ed = getattr(task.task_spec, "event_definition", None)
+            for d in getattr(ed, "event_definitions", [ed]):
+                if isinstance(d, BaseMessageEventDefinition):
+                    names.append(d.name)
+        return sorted(set(names))
+
+    def retry(self, wf: BpmnWorkflow) -> None:
+        """Run ERROR tasks again (after a data fix) and continue."""
+        for task in wf.get_tasks(state=TaskState.ERROR):
+            self._guard(task.run, task)
+        self._steps(wf)
+
+    def _steps(self, wf: BpmnWorkflow) -> None:
+        self._guard(wf.do_engine_steps)
+
+    @staticmethod
+    def _guard(fn: Callable[[], Any], task=None) -> None:
+        try:
+            fn()
+        except StepFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every engine failure becomes StepFailed
+            failed = getattr(exc, "task", None) or task
+            spec = getattr(failed, "task_spec", None)
+            message = str(exc).strip() or type(exc).__name__
+            raise StepFailed(message, getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None)) from exc
+
+    # -- reading ----------------------------------------------------------------------------
+    def ready_tasks(self, wf: BpmnWorkflow) -> list[TaskInfo]:
+        out = []
+        for task in wf.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
+            out.append(TaskInfo(
+                id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name, lane=spec.lane,
+                role=props.get("rolle"), form=props.get(FORM_PROPERTY), ui_form=props.get(UI_FORM_PROPERTY),
+                documentation=getattr(spec, "documentation", None), process_key=task.workflow.spec.name))
+        return out
+
+    def waiting_timers(self, wf: BpmnWorkflow) -> list[timers.TimerInfo]:
+        return timers.waiting_timers(wf)
+
+    def data(self, wf: BpmnWorkflow) -> dict[str, Any]:
+        """The case data as of now: the workflow's data merged over the most recent task's."""
+        base = dict(wf.last_task.data) if wf.last_task is not None else {}
+        if not base:
+            ready = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            base = dict(ready[0].data) if ready else {}
+        base.update(wf.data)
+        return base
+
+    def task_data(self, wf: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+        return dict(self.task(wf, task_id).data)
+
+    def set_task_data(self, wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
+        """Replace keys of a task's data (administrator's data fix before a retry)."""
+        self.task(wf, task_id).data.update(data)
+
+    def error_tasks(self, wf: BpmnWorkflow) -> list[Any]:
+        return wf.get_tasks(state=TaskState.ERROR)
+
+    def is_completed(self, wf: BpmnWorkflow) -> bool:
+        return wf.is_completed()
+
+    def cancel(self, wf: BpmnWorkflow) -> None:
+        wf.cancel()

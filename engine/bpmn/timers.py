@@ -1,0 +1,148 @@
+"""The due time of every waiting timer: the only code that reads SpiffWorkflow's timer internals.
+
+SpiffWorkflow keeps a waiting timer's absolute due time in ``task.internal_data['event_value']``
+(raw expression value for dates, ISO string for durations, a dict for cycles).  A timer whose
+expression cannot be evaluated is *armed* with :data:`BROKEN_SENTINEL` by :class:`GuardedScriptEngine`
+(in ``runtime``) and carries the reason, so it is listed as broken instead of being silently lost
+(SpiffWorkflow drops such timers otherwise).  Pinned to spiffworkflow 3.2.0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.util.task import TaskState
+
+#: A due time that never comes, given to a timer whose expression failed; see ``broken_reason``.
+BROKEN_SENTINEL = "9999-12-31T00:00:00+00:00"
+BROKEN_KEY = "broken_reason"
+
+DEADLINE, CYCLE, OTHER = "deadline", "cycle", "other"
+
+
+@dataclass(frozen=True)
+class TimerInfo:
+    """One waiting timer of a case."""
+
+    task_id: str
+    element_id: str
+    name: str | None
+    due: datetime | None            # aware UTC; None when broken or a finished cycle
+    kind: str                       # deadline | cycle | other
+    deadline_key: str | None        # the diagram's ``frist`` property, if any
+    host_task_id: str | None        # the task a boundary timer is attached to
+    host_element_id: str | None
+    broken_reason: str | None = None
+
+
+def timer_definition(task_spec) -> TimerEventDefinition | None:
+    """The timer definition of a catching event, event-based gateway included (its first timer)."""
+    ed = getattr(task_spec, "event_definition", None)
+    if isinstance(ed, TimerEventDefinition):
+        return ed
+    if isinstance(ed, MultipleEventDefinition):
+        timers = [d for d in ed.event_definitions if isinstance(d, TimerEventDefinition)]
+        return timers[0] if timers else None
+    return None
+
+
+def parse_due(ed: TimerEventDefinition, value) -> datetime | None:
+    """An ``event_value`` as an aware UTC datetime (the engine's own parsing)."""
+    if value is None:
+        return None
+    if isinstance(ed, CycleTimerEventDefinition):
+        due = None if value["cycles"] == 0 else datetime.fromisoformat(value["next"])
+    elif isinstance(ed, TimeDateEventDefinition):
+        due = TimerEventDefinition.parse_time_or_duration(value)
+    else:
+        due = TimerEventDefinition.get_datetime(value)
+    if due is None:
+        return None
+    if due.tzinfo is None:   # never store a naive value: the engine's LOCALTZ is wrong across DST
+        due = due.replace(tzinfo=timezone.utc)
+    return due.astimezone(timezone.utc)
+
+
+def _kind(task_spec, ed: TimerEventDefinition, host) -> str:
+    """Deadline: marked with a ``frist`` key, or a non-interrupting timer on an activity."""
+    if isinstance(ed, CycleTimerEventDefinition):
+        return CYCLE
+    if deadline_key(task_spec) or (host is not None and getattr(task_spec, "cancel_activity", True) is False):
+        return DEADLINE
+    return OTHER
+
+
+def deadline_key(task_spec) -> str | None:
+    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    return props.get("frist")
+
+
+def _host(task):
+    """For a boundary event: the activity it is attached to (sibling under the boundary split)."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for child in parent.children:
+        if child is not task and getattr(child.task_spec, "event_definition", None) is None:
+            return child
+    return None
+
+
+def waiting_timers(wf) -> list[TimerInfo]:
+    """Every WAITING timer of the workflow and its subprocesses, with its due time."""
+    out: list[TimerInfo] = []
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        ed = timer_definition(task.task_spec)
+        if ed is None:
+            continue
+        value = task.internal_data.get("event_value")
+        reason = task.internal_data.get(BROKEN_KEY)
+        due = None
+        if reason is None:
+            if value is None:
+                reason = "fristen kunne ikke beregnes (ingen forfallstid er satt)"
+            else:
+                try:
+                    due = parse_due(ed, value)
+                except Exception as exc:  # noqa: BLE001 - engine raises bare Exception
+                    reason = f"ugyldig forfallstid {value!r}: {exc}"
+        host = _host(task)
+        kind = _kind(task.task_spec, ed, host)
+        out.append(TimerInfo(
+            task_id=str(task.id), element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name,
+            due=due, kind=kind, deadline_key=deadline_key(task.task_spec),
+            host_task_id=str(host.id) if host else None,
+            host_element_id=host.task_spec.bpmn_id if host else None, broken_reason=reason))
+    return out
+
+
+def set_due(task, due: datetime) -> None:
+    """Re-arm a waiting date/duration timer at ``due`` (moving a deadline, rescheduling)."""
+    ed = timer_definition(task.task_spec)
+    if ed is None or task.state != TaskState.WAITING:
+        raise ValueError("oppgaven er ikke en ventende tidtaker")
+    if isinstance(ed, CycleTimerEventDefinition):
+        value = dict(task.internal_data.get("event_value") or {})
+        value["next"] = due.astimezone(timezone.utc).isoformat()
+        task.internal_data["event_value"] = value
+    else:
+        task.internal_data["event_value"] = due.astimezone(timezone.utc).isoformat()
+    task.internal_data.pop(BROKEN_KEY, None)
+    task.internal_data.pop("event_fired", None)
+
+
+def rearm(task) -> None:
+    """Forget a timer's due time so the engine evaluates its expression again (after a data fix)."""
+    task.internal_data.pop("event_value", None)
+    task.internal_data.pop(BROKEN_KEY, None)
+    task.internal_data.pop("event_fired", None)
+    task.task_spec._update(task)
+
+
+def fire_now(task) -> None:
+    """Make a waiting timer due at once (administrator's «fire timer»)."""
+    set_due(task, datetime(1970, 1, 1, tzinfo=timezone.utc))
