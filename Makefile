@@ -1,0 +1,51 @@
+# tilbolig — the two commands are `make run` and `make test`; everything else is a step of them.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := FLASK_APP=engine $(VENV)/bin/flask
+STAMP  := $(VENV)/.installed
+
+.PHONY: install assets browser migrate run test test-only bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# bpmn-js and the diagram linter come from npm and are served locally (nothing from the internet).
+assets:
+	@if [ -f package.json ]; then \
+	  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi; \
+	  if [ -f tools/copy-assets.sh ]; then sh tools/copy-assets.sh; fi; \
+	fi
+	@if [ -f tools/bpmn-check/package.json ] && [ ! -d tools/bpmn-check/node_modules ]; then \
+	  cd tools/bpmn-check && npm ci --no-audit --no-fund --loglevel=error; fi
+
+# Debian's Chromium for the browser tests; installed when missing and we may (root), else they skip.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	    || echo "could not install chromium: browser tests will be skipped"; \
+	fi
+
+migrate: install
+	$(FLASK) db upgrade heads
+
+run: install assets migrate
+	$(FLASK) seed
+	TILBOLIG_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+
+test: install assets browser test-only
+
+test-only:
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,146 @@
+"""Deploy and validate diagrams: the use case behind ``flask deploy``, ``flask validate`` and the API.
+
+A deployment is stored only if every file passes (see ``engine.bpmn.catalog``); identical content
+returns the existing deployment.  Forms referenced by a diagram but not uploaded are taken from
+the configured forms folder, so a process owner can upload just the BPMN.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from lxml import etree
+from sqlalchemy.exc import IntegrityError
+
+from engine import runtime_state
+from engine.bpmn import catalog as catalog_mod
+from engine.bpmn.lanes import ADMINISTRATOR, Actor
+from engine.errors import DeploymentInvalid, Problem
+from engine.extensions import db
+from engine.store.models import AuditEvent, Deployment, ProcessVersion
+
+
+@dataclass
+class DeployResult:
+    deployment: Deployment
+    versions: list[ProcessVersion]
+    created: bool
+
+
+def read_paths(paths: list[str]) -> dict[str, bytes]:
+    """Files from paths (files or folders) as a deployment: ``*.bpmn``, ``*.dmn``, ``*.json``."""
+    files: dict[str, bytes] = {}
+    for raw in paths:
+        path = Path(raw)
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for p in candidates:
+            if p.suffix.lower() in (".bpmn", ".dmn", ".json"):
+                files[p.name] = p.read_bytes()
+    return files
+
+
+def referenced_forms(files: dict[str, bytes]) -> set[str]:
+    """Form file names the uploaded diagrams refer to (hardened parse; errors are reported later)."""
+    names: set[str] = set()
+    for name, data in files.items():
+        if not name.lower().endswith(".bpmn"):
+            continue
+        try:
+            root = etree.fromstring(data, catalog_mod.hardened_parser())
+        except etree.XMLSyntaxError:
+            continue
+        for prop in root.iterfind(".//{%s}property" % catalog_mod.SPIFF_NS):
+            if prop.get("name") in (catalog_mod.FORM_PROPERTY, catalog_mod.UI_FORM_PROPERTY) and prop.get("value"):
+                names.add(prop.get("value"))
+    return names
+
+
+def with_forms(files: dict[str, bytes], forms_dir: str | None = None) -> dict[str, bytes]:
+    """Add referenced forms missing from the upload from the forms folder (never outside it)."""
+    forms_dir = forms_dir or current_app.config["FORMS_DIR"]
+    base = Path(forms_dir).resolve()
+    out = dict(files)
+    for name in referenced_forms(files) - set(files):
+        candidate = (base / name).resolve()
+        if candidate.parent == base and candidate.is_file():
+            out[name] = candidate.read_bytes()
+    return out
+
+
+def validate(files: dict[str, bytes]) -> list[Problem]:
+    """Every problem of a would-be deployment (empty when it would deploy)."""
+    try:
+        catalog_mod.load_files(with_forms(files))
+    except DeploymentInvalid as exc:
+        return exc.problems
+    return []
+
+
+def deploy(files: dict[str, bytes], actor: Actor | None) -> DeployResult:
+    """Validate and store a deployment as new immutable versions, or return the identical one.
+
+    ``actor`` None means the command line (trusted operator).  Scripts need an administrator
+    unless the configuration trusts process owners.
+    """
+    files = with_forms(files)
+    trusted = actor is None or actor.has(ADMINISTRATOR) or current_app.config["ALLOW_SCRIPTS_FROM_PROCESS_OWNERS"]
+    cat = catalog_mod.load_files(files, allow_scripts=trusted)
+    existing = _existing(cat.content_hash)
+    if existing:
+        return existing
+    rt = runtime_state.state()
+    dep = Deployment(content_hash=cat.content_hash, has_scripts=cat.has_scripts,
+                     files={n: d.decode("utf-8") for n, d in cat.files.items()},
+                     created_by_id=actor.user_id if actor else None)
+    db.session.add(dep)
+    db.session.flush()
+    versions = []
+    for key in sorted(cat.bundles):
+        bundle = cat.bundles[key]
+        latest = db.session.scalar(sa.select(sa.func.max(ProcessVersion.version)).where(ProcessVersion.process_key == key))
+        pv = ProcessVersion(deployment_id=dep.id, process_key=key, version=(latest or 0) + 1,
+                            name=bundle.name, spec_json=rt.engine.dump_bundle(bundle))
+        db.session.add(pv)
+        versions.append(pv)
+    db.session.flush()
+    db.session.add(AuditEvent(type="deployment.created", actor_id=actor.user_id if actor else None,
+                              data={"deployment_id": dep.id, "hash": dep.content_hash,
+                                    "versions": [{"process_key": v.process_key, "version": v.version} for v in versions]}))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()          # a concurrent identical deployment won the race
+        existing = _existing(cat.content_hash)
+        if existing:
+            return existing
+        raise
+    for pv in versions:
+        rt.bundles[pv.id] = cat.bundles[pv.process_key]
+    return DeployResult(dep, versions, True)
+
+
+def _existing(content_hash: str) -> DeployResult | None:
+    dep = db.session.scalar(sa.select(Deployment).where(Deployment.content_hash == content_hash))
+    if dep is None:
+        return None
+    versions = list(db.session.scalars(sa.select(ProcessVersion).where(ProcessVersion.deployment_id == dep.id)
+                                       .order_by(ProcessVersion.process_key)))
+    return DeployResult(dep, versions, False)
+
+
+def latest_version(process_key: str) -> ProcessVersion | None:
+    return db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+                             .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def bundle_for(version_id: int):
+    """The parsed spec of a version, restored once per process and cached."""
+    rt = runtime_state.state()
+    bundle = rt.bundles.get(version_id)
+    if bundle is None:
+        pv = db.session.get(ProcessVersion, version_id)
+        bundle = rt.engine.load_bundle(pv.spec_json)
+        rt.bundles[version_id] = bundle
+    return bundle

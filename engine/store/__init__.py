@@ -1,0 +1,1 @@
+"""SQLAlchemy models and the only SQL of the service (repositories, work-list queries)."""

@@ -1,0 +1,1 @@
+"""Blueprints: the JSON API (and, later, caseworker, admin and process-owner pages)."""

@@ -1,0 +1,193 @@
+"""JSON API under ``/api/v1`` — thin: parse the request, call a use case, shape the answer."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, request, url_for
+
+from engine import cases, clock, deployments
+from engine.access import require_role
+from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER
+from engine.errors import BadRequest, DeploymentInvalid, Problem
+from engine.extensions import db
+from engine.store.models import Case, OpenTask, ProcessVersion, Timer
+from engine.web.auth import require_actor
+from engine.web.openapi import OPENAPI
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value) -> str | None:
+    return clock.as_utc(value).isoformat() if value else None
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Forventet et JSON-objekt i forespørselen.")
+    return body
+
+
+def task_json(t: OpenTask) -> dict[str, Any]:
+    return {"id": t.id, "case_id": t.case_id, "element_id": t.element_id, "name": t.name, "lane": t.lane,
+            "role": t.role, "form": t.form, "due_at": _iso(t.due_at), "overdue": t.overdue_at is not None,
+            "overdue_at": _iso(t.overdue_at), "created_at": _iso(t.created_at), "claimed_by": t.claimed_by_id,
+            "has_draft": t.draft is not None}
+
+
+def timer_json(t: Timer) -> dict[str, Any]:
+    return {"task_id": t.task_id, "element_id": t.element_id, "name": t.name, "kind": t.kind,
+            "deadline": t.deadline_key, "due_at": _iso(t.due_at), "host_task_id": t.host_task_id,
+            "host_element_id": t.host_element_id, "broken_reason": t.broken_reason}
+
+
+def case_json(c: Case, detail: bool = False) -> dict[str, Any]:
+    out = {"id": c.id, "status": c.status, "version": c.version, "process_key": c.process_version.process_key,
+           "process_version": c.process_version.version, "bydel": c.bydel.slug, "institution": c.institution.slug,
+           "resident_name": c.resident_name, "anchors": c.anchors or {}, "created_at": _iso(c.created_at),
+           "updated_at": _iso(c.updated_at), "completed_at": _iso(c.completed_at),
+           "links": {"self": url_for("api.get_case", case_id=c.id)}}
+    if c.status == cases.ERROR or c.error_message:
+        out["error"] = {"element_id": c.error_element, "message": c.error_message, "at": _iso(c.error_at)}
+    if detail:
+        out["tasks"] = [task_json(t) for t in cases.case_tasks(c)]
+        out["timers"] = [timer_json(t) for t in cases.case_timers(c)]
+    return out
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.post("/deployments")
+def create_deployment():
+    actor = require_actor()
+    require_role(actor, PROSESSEIER, ADMINISTRATOR)
+    files: dict[str, bytes] = {}
+    if request.files:
+        for storage in request.files.getlist("files") or list(request.files.values()):
+            files[storage.filename or "upload.bpmn"] = storage.read()
+    else:
+        body = _body()
+        raw = body.get("files")
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise BadRequest("Forventet «files»: {filnavn: innhold}.")
+        files = {name: text.encode("utf-8") for name, text in raw.items()}
+    try:
+        result = deployments.deploy(files, actor)
+    except DeploymentInvalid:
+        db.session.rollback()
+        raise
+    body = {"id": result.deployment.id, "hash": result.deployment.content_hash, "created": result.created,
+            "versions": [{"id": v.id, "process_key": v.process_key, "version": v.version, "name": v.name}
+                         for v in result.versions]}
+    return jsonify(body), 201 if result.created else 200
+
+
+@bp.post("/deployments/validate")
+def validate_deployment():
+    actor = require_actor()
+    require_role(actor, PROSESSEIER, ADMINISTRATOR)
+    raw = _body().get("files")
+    if not isinstance(raw, dict):
+        raise BadRequest("Forventet «files»: {filnavn: innhold}.")
+    problems: list[Problem] = deployments.validate({n: t.encode("utf-8") for n, t in raw.items()})
+    return jsonify({"valid": not problems, "problems": [p.to_dict() for p in problems]})
+
+
+@bp.get("/process-versions")
+def list_versions():
+    require_actor()
+    rows = db.session.scalars(sa.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version))
+    return jsonify([{"id": v.id, "process_key": v.process_key, "version": v.version, "name": v.name,
+                     "deployment_id": v.deployment_id, "hash": v.deployment.content_hash,
+                     "created_at": _iso(v.created_at)} for v in rows])
+
+
+@bp.post("/cases")
+def open_case():
+    actor = require_actor()
+    body = _body()
+    for key in ("process_key", "bydel", "institution"):
+        if not body.get(key):
+            raise BadRequest(f"Feltet «{key}» mangler.")
+    case = cases.open_case(actor, body["process_key"], body["bydel"], body["institution"],
+                           body.get("resident") or {}, body.get("data") or {}, body.get("external_ref"))
+    return jsonify(case_json(case, detail=True)), 201
+
+
+@bp.get("/cases")
+def list_cases():
+    actor = require_actor()
+    limit = min(int(request.args.get("limit", 100)), 500)
+    offset = int(request.args.get("offset", 0))
+    rows = cases.list_cases(actor, request.args.get("status"), limit, offset)
+    return jsonify([case_json(c) for c in rows])
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int):
+    actor = require_actor()
+    case = cases.get_case(actor, case_id)
+    body = case_json(case, detail=True)
+    if request.args.get("data") == "1":
+        body["data"] = cases.case_data(case)
+    return jsonify(body)
+
+
+@bp.get("/cases/<int:case_id>/events")
+def case_events(case_id: int):
+    actor = require_actor()
+    case = cases.get_case(actor, case_id)
+    return jsonify([{"id": e.id, "at": _iso(e.at), "type": e.type, "actor_id": e.actor_id,
+                     "on_behalf_of_id": e.on_behalf_of_id, "element_id": e.element_id, "task_id": e.task_id,
+                     "data": e.data} for e in cases.case_events(case)])
+
+
+@bp.post("/cases/<int:case_id>/messages")
+def send_message(case_id: int):
+    actor = require_actor()
+    body = _body()
+    if not body.get("name"):
+        raise BadRequest("Feltet «name» mangler.")
+    case = cases.deliver_message(actor, case_id, body["name"], body.get("payload") or {})
+    return jsonify(case_json(case, detail=True))
+
+
+@bp.get("/tasks")
+def list_tasks():
+    actor = require_actor()
+    case_id = request.args.get("case_id", type=int)
+    return jsonify([task_json(t) for t in cases.list_tasks(actor, case_id)])
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):
+    actor = require_actor()
+    row, case = cases.get_task(actor, task_id)
+    body = task_json(row)
+    body["schema"] = cases.task_schema(row, case)
+    body["ui_schema"] = cases.task_ui_schema(row, case)
+    body["draft"] = row.draft
+    body["case_version"] = case.version
+    return jsonify(body)
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str):
+    actor = require_actor()
+    body = _body()
+    version = body.get("version")
+    if version is not None and not isinstance(version, int):
+        raise BadRequest("«version» må være et heltall.")
+    case = cases.complete_task(actor, task_id, body.get("data", {}), version)
+    return jsonify(case_json(case, detail=True))
+
+
+@bp.put("/tasks/<task_id>/draft")
+def save_draft(task_id: str):
+    actor = require_actor()
+    row = cases.save_draft(actor, task_id, _body().get("data", {}))
+    return jsonify(task_json(row))

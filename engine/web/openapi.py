@@ -1,0 +1,44 @@
+"""The OpenAPI 3.1 description of ``/api/v1`` (kept by hand, checked by a test against the routes)."""
+from __future__ import annotations
+
+_ERR = {"$ref": "#/components/responses/Error"}
+
+
+def _op(summary: str, ok: str = "200", body: bool = False, extra: tuple[str, ...] = ()) -> dict:
+    op: dict = {"summary": summary, "security": [{"bearer": []}],
+                "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
+                              "401": _ERR, **{code: _ERR for code in extra}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    return op
+
+
+OPENAPI: dict = {
+    "openapi": "3.1.0",
+    "info": {"title": "tilbolig", "version": "1",
+             "description": "Fra institusjon til bolig: saker, oppgaver, frister og prosessversjoner."},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {"Error": {"type": "object", "required": ["code", "message"],
+                              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                             "details": {}}}},
+        "responses": {"Error": {"description": "Feil",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+    },
+    "paths": {
+        "/api/v1/deployments": {"post": _op("Rull ut BPMN/DMN og skjemaer", "201", True, ("403", "413", "422"))},
+        "/api/v1/deployments/validate": {"post": _op("Valider uten å rulle ut", body=True, extra=("403",))},
+        "/api/v1/process-versions": {"get": _op("List prosessversjoner")},
+        "/api/v1/cases": {"get": _op("List saker du kan se"),
+                          "post": _op("Opprett sak", "201", True, ("403", "404", "422"))},
+        "/api/v1/cases/{case_id}": {"get": _op("Les en sak", extra=("404",))},
+        "/api/v1/cases/{case_id}/events": {"get": _op("Sakens tidslinje", extra=("404",))},
+        "/api/v1/cases/{case_id}/messages": {"post": _op("Lever en BPMN-melding til saken", body=True,
+                                                         extra=("404", "409"))},
+        "/api/v1/tasks": {"get": _op("Åpne oppgaver du kan utføre")},
+        "/api/v1/tasks/{task_id}": {"get": _op("Les en oppgave med skjema", extra=("404",))},
+        "/api/v1/tasks/{task_id}/complete": {"post": _op("Fullfør en oppgave", body=True,
+                                                         extra=("403", "404", "409", "422"))},
+        "/api/v1/tasks/{task_id}/draft": {"put": _op("Lagre utkast", body=True, extra=("403", "404"))},
+    },
+}
