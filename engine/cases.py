@@ -107,7 +107,7 @@ def _save(case: Case, wf, version: int, changes: list[Change], clears_error: boo
     if status != ERROR:
         values.update(error_element=None, error_message=None, error_at=None, error_action=None)
     try:
-        result = db.session.execute(sa.update(Case).where(Case.id == case.id, Case.version == version).values(**values))
+        result = db.session.connection().execute(sa.update(Case).where(Case.id == case.id, Case.version == version).values(**values))
         if result.rowcount != 1:
             raise Conflict("Saken ble endret av noen andre. Last siden på nytt.")
         events = list(changes)
@@ -115,11 +115,11 @@ def _save(case: Case, wf, version: int, changes: list[Change], clears_error: boo
         events += _project_timers(case, wf, now)
         if completed:
             events.append(Change("case.completed"))
-        for ch in events:
-            db.session.add(AuditEvent(case_id=case.id, at=now, type=ch.type,
-                                      actor_id=ch.actor.user_id if ch.actor else None,
-                                      on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id,
-                                      task_id=ch.task_id, data=ch.data))
+        if events:
+            db.session.connection().execute(sa.insert(AuditEvent), [
+                dict(case_id=case.id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
+                     on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id,
+                     data=ch.data) for ch in events])
         db.session.commit()
     except Conflict:
         db.session.rollback()
@@ -136,68 +136,86 @@ def _save(case: Case, wf, version: int, changes: list[Change], clears_error: boo
 
 
 def _project_tasks(case: Case, wf, now: datetime) -> list[Change]:
+    """Bring the open-task rows of the case in line with the workflow's READY human tasks.
+
+    Core statements, not ORM objects: this runs on every step and is the hot path.
+    """
     engine = runtime_state.state().engine
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
-    rows = {r.id: r for r in db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id))}
-    events: list[Change] = []
-    for task_id, row in rows.items():
-        if task_id not in ready:
-            db.session.delete(row)
+    existing = set(db.session.connection().scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id)))
+    gone = existing - set(ready)
+    if gone:
+        db.session.connection().execute(sa.delete(OpenTask).where(OpenTask.id.in_(gone)))
+    rows, events = [], []
     for task_id, t in ready.items():
-        if task_id in rows:
+        if task_id in existing:
             continue
-        db.session.add(OpenTask(id=task_id, case_id=case.id, element_id=t.element_id, name=t.name, lane=t.lane,
-                                role=t.role, form=t.form, ui_form=t.ui_form, created_at=now,
-                                organisation_id=lanes.lane_organisation(t.lane, parties)))
+        rows.append(dict(id=task_id, case_id=case.id, element_id=t.element_id, name=t.name, lane=t.lane,
+                         role=t.role, form=t.form, ui_form=t.ui_form, created_at=now,
+                         organisation_id=lanes.lane_organisation(t.lane, parties)))
         events.append(Change("task.created", element_id=t.element_id, task_id=task_id,
                              data={"name": t.name, "lane": t.lane, "role": t.role}))
-    db.session.flush()
+    if rows:
+        db.session.connection().execute(sa.insert(OpenTask), rows)
     return events
+
+
+_TIMER_FIELDS = ("element_id", "name", "kind", "deadline_key", "host_task_id", "host_element_id", "due_at",
+                 "broken_reason")
 
 
 def _project_timers(case: Case, wf, now: datetime) -> list[Change]:
     """Replace the case's timer rows; a deadline that went away after its due time has fired."""
     engine = runtime_state.state().engine
     waiting = {t.task_id: t for t in engine.waiting_timers(wf)}
-    rows = {r.task_id: r for r in db.session.scalars(sa.select(Timer).where(Timer.case_id == case.id))}
+    rows = {r.task_id: r for r in db.session.connection().execute(
+        sa.select(Timer.id, Timer.task_id, Timer.due_at, Timer.kind, Timer.element_id, Timer.deadline_key,
+                  Timer.host_task_id, Timer.host_element_id, Timer.broken_reason, Timer.name)
+        .where(Timer.case_id == case.id))}
     events: list[Change] = []
-    for task_id, row in rows.items():
-        if task_id in waiting:
-            continue
+    gone = [r for task_id, r in rows.items() if task_id not in waiting]
+    for row in gone:
         due = clock.as_utc(row.due_at) if row.due_at else None
         if due is not None and due <= now:
-            events.append(Change("timer.fired", element_id=row.element_id, task_id=task_id,
+            events.append(Change("timer.fired", element_id=row.element_id, task_id=row.task_id,
                                  data={"due_at": due.isoformat(), "kind": row.kind, "deadline": row.deadline_key}))
             if row.kind == "deadline":
                 events.append(Change("deadline.overdue", element_id=row.host_element_id, task_id=row.host_task_id,
                                      data={"deadline": row.deadline_key, "due_at": due.isoformat(),
                                            "timer": row.element_id}))
                 if row.host_task_id:
-                    db.session.execute(sa.update(OpenTask).where(OpenTask.id == row.host_task_id)
+                    db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == row.host_task_id)
                                        .values(overdue_at=now, due_at=due))
-        db.session.delete(row)
-    db.session.flush()
+    if gone:
+        db.session.connection().execute(sa.delete(Timer).where(Timer.id.in_([r.id for r in gone])))
+    inserts = []
     for task_id, t in waiting.items():
+        values = dict(element_id=t.element_id, name=t.name, kind=t.kind, deadline_key=t.deadline_key,
+                      host_task_id=t.host_task_id, host_element_id=t.host_element_id, due_at=t.due,
+                      broken_reason=t.broken_reason)
         row = rows.get(task_id)
         if row is None:
-            row = Timer(case_id=case.id, task_id=task_id, created_at=now)
-            db.session.add(row)
+            inserts.append(dict(case_id=case.id, task_id=task_id, created_at=now, **values))
             if t.broken_reason:
                 events.append(Change("timer.broken", element_id=t.element_id, task_id=task_id,
                                      data={"reason": t.broken_reason}))
-        row.element_id, row.name, row.kind = t.element_id, t.name, t.kind
-        row.deadline_key, row.host_task_id, row.host_element_id = t.deadline_key, t.host_task_id, t.host_element_id
-        row.due_at, row.broken_reason = t.due, t.broken_reason
+        else:
+            old_due = clock.as_utc(row.due_at) if row.due_at else None
+            if (old_due, row.broken_reason, row.kind) != (t.due, t.broken_reason, t.kind):
+                db.session.connection().execute(sa.update(Timer).where(Timer.id == row.id).values(**values))
+            else:
+                continue
         if t.kind == "deadline" and t.host_task_id and t.due is not None:
-            db.session.execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id).values(due_at=t.due))
-    db.session.flush()
+            db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id).values(due_at=t.due))
+    if inserts:
+        db.session.connection().execute(sa.insert(Timer), inserts)
     return events
 
 
 def _mark_error(case_id: int, version: int, exc: StepFailed, action: dict, actor: Actor | None) -> None:
     now = clock.now()
-    result = db.session.execute(sa.update(Case).where(Case.id == case_id, Case.version == version).values(
+    result = db.session.connection().execute(sa.update(Case).where(Case.id == case_id, Case.version == version).values(
         status=ERROR, version=version + 1, error_element=exc.element_id, error_message=exc.message[:4000],
         error_at=now, error_action=action, updated_at=now))
     if result.rowcount != 1:

@@ -60,9 +60,23 @@ def _path(error: ValidationError) -> str:
     return "/".join(parts) or "_"
 
 
+_VALIDATORS: dict[int, tuple[dict, Draft202012Validator]] = {}
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    """One compiled validator per schema object (schemas live as long as their process version)."""
+    entry = _VALIDATORS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(_VALIDATORS) > 1000:
+            _VALIDATORS.clear()
+        entry = (schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
+        _VALIDATORS[id(schema)] = entry
+    return entry[1]
+
+
 def validate(schema: dict, data: Any) -> dict[str, list[str]]:
     """Every field error of ``data`` against ``schema``; an empty dict means valid."""
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         errors.setdefault(_path(error), []).append(_message(error))
