@@ -1,0 +1,191 @@
+"""Fire due timers: claim a case with a due timer, wake it, save — one transaction per case.
+
+The database decides what is due (the ``timers`` projection, indexed by ``due_at``); the scheduler
+and ``flask worker`` only call :func:`drain` now and then.  On PostgreSQL the claim is
+``SELECT … FOR UPDATE OF cases, timers SKIP LOCKED``, so several workers share the work and a
+worker killed mid-transaction simply releases its lock for another one.  On SQLite there is one
+writer at a time anyway; two workers are still safe because the case's ``version`` column refuses
+the second save.  Exactly once comes from the case state itself: a fired timer is gone from the
+saved workflow, so a late second wake finds nothing to fire.
+
+SpiffWorkflow fires a timer only when ``due < now`` (strict), so the due query is strict too:
+a timer becomes claimable right after its due instant and never before.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from engine import cases, clock
+from engine.errors import Conflict, EngineFailure, NotFound
+from engine.extensions import db
+from engine.store.models import AuditEvent, Case, Timer
+from engine.store.timers import SchedulerHeartbeat
+
+log = logging.getLogger(__name__)
+
+#: Reason recorded on a timer that was due, was woken, and still did not fire (never loop on it).
+STUCK_REASON = "tidtakeren var forfalt, men motoren utløste den ikke ved vekking"
+
+
+def worker_name(kind: str = "worker") -> str:
+    """A name that tells which host and process a heartbeat belongs to."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}"
+
+
+def _due_condition(now: datetime):
+    """Due, not broken, and the case can take it.
+
+    A case in *error* is woken only for a timer that fell due after the error: if that wake fails
+    too, ``error_at`` moves past the due time and the worker stops trying (an administrator
+    repairs it), so one broken case never blocks the others nor loops.
+    """
+    return sa.and_(
+        Timer.due_at < now, Timer.broken_reason.is_(None),
+        sa.or_(Case.status == cases.RUNNING,
+               sa.and_(Case.status == cases.ERROR, sa.or_(Case.error_at.is_(None), Case.error_at < Timer.due_at))))
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def claim(now: datetime, skip: set[int] | frozenset[int] = frozenset()) -> int | None:
+    """Start a transaction holding the case with the oldest due timer; its id, or None.
+
+    On PostgreSQL the case and timer rows stay locked until the caller commits or rolls back.
+    """
+    query = (sa.select(Timer.case_id).join(Case, Case.id == Timer.case_id).where(_due_condition(now))
+             .order_by(Timer.due_at, Timer.id).limit(1))
+    if skip:
+        query = query.where(Timer.case_id.not_in(skip))
+    if _is_postgres():
+        query = query.with_for_update(skip_locked=True, of=[Case, Timer])
+    return db.session.scalar(query)
+
+
+def _due_task_ids(case_id: int, now: datetime) -> set[str]:
+    return set(db.session.scalars(sa.select(Timer.task_id).where(
+        Timer.case_id == case_id, Timer.due_at < now, Timer.broken_reason.is_(None))))
+
+
+def _mark_stuck(case_id: int, task_ids: set[str]) -> None:
+    """A timer that stays due after a wake would be woken forever: record it as broken instead."""
+    rows = list(db.session.scalars(sa.select(Timer).where(Timer.case_id == case_id, Timer.task_id.in_(task_ids))))
+    for row in rows:
+        row.broken_reason = STUCK_REASON
+        db.session.add(AuditEvent(case_id=case_id, type="timer.broken", element_id=row.element_id,
+                                  task_id=row.task_id, data={"reason": STUCK_REASON}))
+    db.session.commit()
+
+
+@dataclass
+class DrainResult:
+    """What one :func:`drain` did."""
+
+    cases_woken: int = 0
+    timers_fired: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def drain(limit: int | None = None) -> DrainResult:
+    """Fire every due timer now, oldest first, one case per transaction.
+
+    A case whose wake fails (engine error → case marked error by ``cases._step``; conflict → someone
+    else saved it first) is skipped for the rest of this drain and never blocks the others.
+    """
+    result = DrainResult()
+    skip: set[int] = set()
+    while limit is None or result.cases_woken < limit:
+        now = clock.now()
+        case_id = claim(now, skip)
+        if case_id is None:
+            db.session.rollback()
+            break
+        due = _due_task_ids(case_id, now)
+        try:
+            cases.wake_case(case_id)
+        except (Conflict, EngineFailure, NotFound) as exc:
+            db.session.rollback()
+            skip.add(case_id)
+            result.failed.append(case_id)
+            log.info("timer wake of case %s skipped: %s", case_id, exc)
+            continue
+        except Exception:  # noqa: BLE001 - one bad case must not stop the worker
+            db.session.rollback()
+            skip.add(case_id)
+            result.failed.append(case_id)
+            log.exception("timer wake of case %s failed", case_id)
+            continue
+        result.cases_woken += 1
+        still = _due_task_ids(case_id, now) & due
+        result.timers_fired += len(due - still)
+        if still:
+            _mark_stuck(case_id, still)
+            skip.add(case_id)
+        else:
+            db.session.rollback()   # end the read transaction
+    return result
+
+
+def beat(worker: str, fired: int) -> None:
+    """Record one tick of ``worker`` (its own small transaction)."""
+    now = clock.now()
+    updated = db.session.execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker).values(
+        last_tick_at=now, ticks=SchedulerHeartbeat.ticks + 1,
+        timers_fired=SchedulerHeartbeat.timers_fired + fired)).rowcount
+    if not updated:
+        db.session.add(SchedulerHeartbeat(worker=worker, started_at=now, last_tick_at=now, ticks=1,
+                                          timers_fired=fired))
+    db.session.commit()
+
+
+def tick(worker: str) -> DrainResult:
+    """One scheduler tick: drain what is due, then write the heartbeat."""
+    try:
+        result = drain()
+    finally:
+        db.session.rollback()
+    beat(worker, result.timers_fired)
+    return result
+
+
+def next_due_in(max_seconds: float) -> float:
+    """Seconds until the next timer may fire (capped), so a worker can sleep just long enough."""
+    due = db.session.scalar(sa.select(sa.func.min(Timer.due_at)).join(Case, Case.id == Timer.case_id).where(
+        Timer.broken_reason.is_(None), Case.status == cases.RUNNING))
+    db.session.rollback()
+    if due is None:
+        return max_seconds
+    wait = (clock.as_utc(due) - clock.now()).total_seconds() + 0.002   # strictly after due
+    return min(max(wait, 0.0), max_seconds)
+
+
+def run(worker: str, tick_seconds: float = 1.0, once: bool = False, stop=None) -> int:
+    """The ``flask worker`` loop: drain, heartbeat, sleep until the next due time (or a tick).
+
+    ``once`` drains what is due now and returns (for tests and cron).  ``stop`` is an optional
+    ``threading.Event``-like object ending the loop.  Returns the number of timers fired.
+    """
+    total = 0
+    while True:
+        total += tick(worker).timers_fired
+        if once or (stop is not None and stop.is_set()):
+            return total
+        wait = next_due_in(tick_seconds)
+        if stop is not None:
+            if stop.wait(wait):
+                return total
+        else:
+            time.sleep(wait)
+
+
+def heartbeats() -> list[SchedulerHeartbeat]:
+    """Every worker's last tick, newest first."""
+    return list(db.session.scalars(sa.select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_tick_at.desc())))
