@@ -166,8 +166,8 @@ class Diagram:
         tgw = KIND_SHAPE[t.kind] == "gateway"
         if s.kind == "boundaryEvent":
             start = (s.cx, s.y + s.h)
-            if abs(t.cx - s.cx) < 1:
-                return [start, (t.cx, t.y)]
+            if t.x < s.cx < t.x + t.w and t.y > s.y:
+                return [start, (s.cx, t.y)]
             return [start, (s.cx, t.cy), (t.x, t.cy)]
         same_row = abs(s.cy - t.cy) < 1
         if same_row:
@@ -256,6 +256,10 @@ class Diagram:
 
     @staticmethod
     def _label_bounds(n: Node):
+        if n.kind == "boundaryEvent":     # beside the event, in the gap below the host
+            return (n.x + n.w + 2, n.y + n.h - 8, 110, 27)
+        if KIND_SHAPE[n.kind] == "gateway":   # above right: flows use the vertices
+            return (n.cx + 10, n.y - 30, 110, 27)
         w = 110
         return (n.cx - w / 2, n.y + n.h + 4, w, 40)
 

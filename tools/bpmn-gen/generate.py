@@ -42,7 +42,7 @@ ANSVAR = ("«Bydelene og Velferdsetaten v/institusjonene har et likeverdig ansva
           "følges under oppholdet, samt ved og etter utflytting.» (FK 4)")
 
 
-def deadline(d: Diagram, host: str, key: str, expr: str, label: str, lane: str, rule: str, at: float = 0.5):
+def deadline(d: Diagram, host: str, key: str, expr: str, label: str, lane: str, rule: str, at: float = 0.25):
     """Non-interrupting timer on ``host`` → leader's follow-up task (below the host) → end."""
     h = d.nodes[host]
     b = d.add(f"frist_{host}", "boundaryEvent",
@@ -69,7 +69,7 @@ def samarbeidsmoter() -> Diagram:
     d = Diagram(process_id="samarbeidsmoter", process_name="Samarbeidsmøter ca. hver annen måned",
                 collaboration_id="samarbeid_samarbeidsmoter", participant_id="sak_samarbeidsmoter",
                 participant_name="Samarbeidsmøter – beboer, bydel og institusjon",
-                lane_rows={"beboer": 1, "bydel": 1, "institusjon": 2}, prefix="sm",
+                lane_rows={"beboer": 0.5, "bydel": 1, "institusjon": 2}, prefix="sm",
                 doc=("Faste samarbeidsmøter med bolig som fast tema, omtrent hver annen måned regnet fra forrige "
                      "møte. Institusjonen kaller inn så lenge beboer bor der; fra bolig er tildelt eller tilbudt "
                      "kaller bydelen inn (flagget bolig_tilbudt). Kalles fra «Oppholdet på institusjonen» og "
@@ -241,7 +241,7 @@ def opphold() -> Diagram:
     d.flow("op_r3", "nok_grunnlag", "felles_kartlegging", name="Nei", cond="statusrapport_tilstrekkelig == False")
     d.flow("op_r4", "nok_grunnlag", "klar_for_boligmote", name="Ja", default=True)
     d.flow("op_r5", "felles_kartlegging", "klar_for_boligmote")
-    d.flow("op_r6", "klar_for_boligmote", "boligmote")
+    d.flow("op_r6", "klar_for_boligmote", "boligmote", exit="right")
     d.flow("op_r7", "boligmote", "soknader")
 
     # -- bolig tilbudt → utflytting ------------------------------------------------------------------
@@ -302,7 +302,7 @@ def hoved() -> Diagram:
     d = Diagram(process_id="institusjon_til_bolig", process_name="Fra institusjon til bolig",
                 collaboration_id="samarbeid_institusjon_til_bolig", participant_id="sak_institusjon_til_bolig",
                 participant_name="Fra institusjon til bolig – beboer, bydel og institusjon",
-                lane_rows={"beboer": 1, "bydel": 2, "institusjon": 4}, prefix="hv",
+                lane_rows={"beboer": 0.5, "bydel": 2, "institusjon": 4}, prefix="hv",
                 messages=[("melding_opphold_avsluttet", "opphold_avsluttet")],
                 doc=("Oslo kommunes rutine «Fra institusjon til bolig» (Fellesskriv 3/2021): én sak per beboers opphold "
                      "og overgang, knyttet til én bydel og én institusjon."))
