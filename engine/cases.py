@@ -77,7 +77,7 @@ def _step(case: Case, action: dict, change: Change | None, fn: Callable[[Any], N
         fn(wf)
     except StepFailed as exc:
         db.session.rollback()
-        _mark_error(case.id, version, exc, action, change.actor)
+        _mark_error(case.id, version, exc, action, change.actor if change else None)
         raise EngineFailure("Prosessen stoppet med en feil. Saken er merket, og en administrator kan rette den.",
                             exc.element_id, exc.message) from exc
     except Exception:
