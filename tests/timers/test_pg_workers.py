@@ -1,0 +1,88 @@
+"""Several worker processes on one PostgreSQL: each timer fires exactly once, and a worker killed
+mid-transaction leaves its timer to another worker, which fires it once."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from engine import timer_worker
+from engine.extensions import db
+from engine.store.models import Timer
+from tests.timers.helpers import case_at_plan, clone_cases, fired_events
+
+ROOT = Path(__file__).resolve().parents[2]
+N_TIMERS = int(os.environ.get("TILBOLIG_PG_TIMERS", "1000"))
+
+
+@pytest.fixture()
+def pg(ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (set TILBOLIG_TEST_DATABASE_URL): SKIP LOCKED and several processes")
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+def _due_cases(api, n: int) -> list[int]:
+    """``n`` cases whose deadline is long past in real time (created under a clock in March 2026)."""
+    with time_machine.travel(datetime(2026, 3, 1, 9, tzinfo=timezone.utc), tick=False):
+        template = case_at_plan(api)["id"]
+    return [template] + (clone_cases(template, n - 1) if n > 1 else [])
+
+
+def _spawn(url: str, mode: str, name: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.timers.worker_proc", url, mode, name], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_worker_processes_fire_each_timer_exactly_once(api, tre_baner, pg):
+    ids = _due_cases(api, N_TIMERS)
+    started = time.monotonic()
+    workers = [_spawn(pg, "drain", f"w{i}") for i in range(2)]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    elapsed = time.monotonic() - started
+    for w, (out, err) in zip(workers, outputs):
+        assert w.returncode == 0, err[-3000:]
+    counts = [int(out.strip().splitlines()[-1].split()[1]) for out, _ in outputs]
+    db.session.rollback()
+    fired = Counter((e.case_id, e.task_id) for e in fired_events())
+    assert len(fired) == N_TIMERS and set(fired.values()) == {1}
+    assert {case_id for case_id, _ in fired} == set(ids)
+    assert sum(counts) == N_TIMERS and all(c > 0 for c in counts), counts    # both did real work
+    assert db.session.scalar(sa.select(sa.func.count(Timer.id))) == 0
+    print(f"\n{N_TIMERS} timers, 2 workers: {elapsed:.1f} s, split {counts}")
+
+
+def test_worker_killed_mid_transaction_leaves_the_timer_to_another(api, tre_baner, pg):
+    held, other = _due_cases(api, 2)
+    victim = _spawn(pg, "hang", "victim")
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while not line.startswith("HOLDING") and time.monotonic() < deadline:
+            line = victim.stdout.readline().strip()
+            assert line or victim.poll() is None, victim.stderr.read()[-3000:]
+        assert line == f"HOLDING {held}"          # oldest first; fired inside its open transaction
+        # another worker does not wait for the lock: it skips the held case and fires the other one
+        result = timer_worker.drain()
+        assert (result.timers_fired, result.failed) == (1, [])
+        assert [e.case_id for e in fired_events()] == [other]
+    finally:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+    # the killed worker's transaction is rolled back by PostgreSQL; its timer is still due
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if timer_worker.drain().timers_fired:
+            break
+        time.sleep(0.1)
+    assert Counter(e.case_id for e in fired_events()) == {held: 1, other: 1}
+    assert timer_worker.drain().timers_fired == 0

@@ -1,0 +1,34 @@
+"""A timer worker in its own process, for the multi-process PostgreSQL tests.
+
+``python -m tests.timers.worker_proc URL drain NAME`` fires everything due and prints ``FIRED n``.
+``python -m tests.timers.worker_proc URL hang NAME`` claims one case, fires its timer inside the
+transaction, prints ``HOLDING case_id`` and then waits forever with the row locks held (to be killed).
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def main(url: str, mode: str, name: str) -> None:
+    from engine import cases, create_app, timer_worker
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
+    with app.app_context():
+        if mode == "hang":
+            original = cases._project_timers
+
+            def project_then_hang(case, wf, now):
+                events = original(case, wf, now)
+                print(f"HOLDING {case.id}", flush=True)
+                time.sleep(600)
+                return events
+            cases._project_timers = project_then_hang
+        print("READY", flush=True)
+        result = timer_worker.drain()
+        timer_worker.beat(name, result.timers_fired)
+        print(f"FIRED {result.timers_fired}", flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
