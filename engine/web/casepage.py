@@ -1,0 +1,211 @@
+"""What the case page shows, assembled from the case's projections and audit trail.
+
+Owns the words: audit events become sentences in Norwegian, timers become deadlines with due
+dates and overdue marks, completed tasks become read-only answers with their form's titles, and
+the diagram gets its markers (current, done, overdue).  Reads; changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import cases, clock, deployments
+from engine.extensions import db
+from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
+from engine.web import formrender
+from engine.web.i18n import _, format_date
+
+STATUS_WORDS = {"running": "Pågår", "completed": "Avsluttet", "error": "Stoppet – feil", "suspended": "På vent",
+                "terminated": "Avbrutt"}
+LANE_WORDS = {"bydel": "Bydelen", "institusjon": "Institusjonen", "beboer": "Beboeren"}
+
+
+def element_names(case: Case) -> dict[str, str]:
+    """Element id → its name in the diagram (for the main process and the processes it calls)."""
+    bundle = deployments.bundle_for(case.process_version_id)
+    names: dict[str, str] = {}
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for ts in spec.task_specs.values():
+            bid = getattr(ts, "bpmn_id", None)
+            if bid and getattr(ts, "bpmn_name", None):
+                names.setdefault(bid, ts.bpmn_name)
+    return names
+
+
+def element_form(case: Case, element_id: str | None) -> dict | None:
+    """The JSON Schema a user task asked for (to title its answers on the case page)."""
+    if not element_id:
+        return None
+    bundle = deployments.bundle_for(case.process_version_id)
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for ts in spec.task_specs.values():
+            if getattr(ts, "bpmn_id", None) == element_id:
+                props = (getattr(ts, "extensions", None) or {}).get("properties", {}) or {}
+                return bundle.form(props.get("formJsonSchemaFilename"))
+    return None
+
+
+def diagram_xml(case: Case) -> str | None:
+    """The BPMN file of the case's version that defines its process (the one bpmn-js draws)."""
+    pv = case.process_version
+    files = pv.deployment.files or {}
+    needle = f'id="{pv.process_key}"'
+    for name in sorted(files):
+        if name.lower().endswith(".bpmn") and needle in files[name]:
+            return files[name]
+    return None
+
+
+def _overdue(due: datetime | None, flagged: datetime | None = None) -> bool:
+    return flagged is not None or (due is not None and clock.as_utc(due) < clock.now())
+
+
+@dataclass
+class Deadline:
+    key: str | None
+    title: str
+    due_at: datetime | None
+    overdue: bool
+    state: str          # waiting | overdue | open-task
+    element_id: str | None = None
+    history: list[Any] = field(default_factory=list)
+
+
+def deadlines(case: Case, names: dict[str, str], tasks: list[OpenTask], timers: list[Timer],
+              events: list[AuditEvent]) -> list[Deadline]:
+    """Every deadline of the case: waiting deadline timers, open tasks with a due date, and the
+    deadlines already missed (from the audit trail), earliest first."""
+    out: list[Deadline] = []
+    seen_hosts = set()
+    for t in timers:
+        if t.kind != "deadline":
+            continue
+        host = names.get(t.host_element_id or "", t.host_element_id or t.name or t.element_id)
+        out.append(Deadline(t.deadline_key, host, t.due_at, _overdue(t.due_at), "waiting", t.host_element_id))
+        seen_hosts.add(t.host_task_id)
+    for task in tasks:
+        if task.due_at and task.id not in seen_hosts:
+            out.append(Deadline(None, task.name or task.element_id, task.due_at, _overdue(task.due_at, task.overdue_at),
+                                "overdue" if task.overdue_at else "open-task", task.element_id))
+            seen_hosts.add(task.id)
+    for e in events:
+        if e.type == "deadline.overdue" and e.task_id not in seen_hosts:
+            due = (e.data or {}).get("due_at")
+            out.append(Deadline((e.data or {}).get("deadline"), names.get(e.element_id or "", e.element_id or ""),
+                                datetime.fromisoformat(due) if due else None, True, "overdue", e.element_id))
+            seen_hosts.add(e.task_id)
+    far = datetime.max.replace(tzinfo=clock.UTC)
+    return sorted(out, key=lambda d: clock.as_utc(d.due_at) if d.due_at else far)
+
+
+def user_names(events: list[AuditEvent]) -> dict[int, str]:
+    ids = {e.actor_id for e in events if e.actor_id} | {e.on_behalf_of_id for e in events if e.on_behalf_of_id}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> str | None:
+    """One audit event as a sentence (None: bookkeeping nobody needs to read)."""
+    d = e.data or {}
+    who = people.get(e.actor_id or 0, _("systemet"))
+    what = d.get("name") or names.get(e.element_id or "", e.element_id or "")
+    if e.type == "case.opened":
+        return _("Saken ble opprettet av %(who)s.", who=who)
+    if e.type == "task.created":
+        return _("Ny oppgave: «%(what)s» (%(lane)s).", what=what, lane=_(LANE_WORDS.get(d.get("lane"), d.get("lane") or "–")))
+    if e.type == "task.completed":
+        if e.on_behalf_of_id or d.get("on_behalf_of_resident"):
+            return _("«%(what)s» ble fullført av %(who)s på vegne av beboeren.", what=what, who=who)
+        return _("«%(what)s» ble fullført av %(who)s.", what=what, who=who)
+    if e.type == "task.draft_saved":
+        return _("%(who)s lagret et utkast til «%(what)s».", who=who, what=what)
+    if e.type == "task.claimed":
+        return _("%(who)s tok oppgaven «%(what)s».", who=who, what=what)
+    if e.type == "task.unclaimed":
+        return _("%(who)s la tilbake oppgaven «%(what)s».", who=who, what=what)
+    if e.type == "deadline.overdue":
+        return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_date(d.get("due_at")))
+    if e.type == "deadline.moved" or e.type == "deadline.changed":
+        return _("%(who)s flyttet fristen for «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
+                 who=who, what=what, due=format_date(d.get("new_due") or d.get("due_at") or d.get("to")),
+                 reason=d.get("reason") or "–")
+    if e.type == "message.received":
+        return _("Hendelse mottatt: %(name)s.", name=str(d.get("name", "")).replace("_", " "))
+    if e.type == "timer.broken":
+        return _("En tidsfrist mangler dato, og administrator er varslet.")
+    if e.type == "case.completed":
+        return _("Saken ble avsluttet.")
+    if e.type == "case.error":
+        return _("Prosessen stoppet med en feil ved «%(what)s». En administrator kan rette den.", what=what)
+    if e.type in ("case.repaired", "case.retried"):
+        return _("En administrator rettet saken.")
+    return None
+
+
+def timeline(events: list[AuditEvent], names: dict[str, str], people: dict[int, str]) -> list[tuple[datetime, str]]:
+    out = []
+    for e in events:
+        text = describe(e, names, people)
+        if text:
+            out.append((e.at, text))
+    return out
+
+
+@dataclass
+class Answer:
+    title: str
+    at: datetime
+    by: str
+    on_behalf: bool
+    fields: list[formrender.Field]
+
+
+def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str], people: dict[int, str],
+                    data: dict[str, Any]) -> list[Answer]:
+    """The answers given in each completed task, read-only, titled by the task's own form."""
+    out = []
+    for e in events:
+        if e.type != "task.completed":
+            continue
+        schema = element_form(case, e.element_id)
+        keys = (e.data or {}).get("fields") or []
+        if not schema or not keys:
+            continue
+        shown = {k: data.get(k) for k in keys if k in data}
+        subset = {**schema, "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k in shown}}
+        out.append(Answer(names.get(e.element_id or "", e.element_id or ""), e.at, people.get(e.actor_id or 0, ""),
+                          bool(e.on_behalf_of_id), formrender.build(subset, None, shown, None)))
+    return out
+
+
+def markers(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, list[str]]:
+    """Element ids for bpmn-js: what is open now, what has been done, and what is overdue."""
+    done = []
+    for e in events:
+        if e.type in ("task.completed", "timer.fired", "message.received") and e.element_id and e.element_id not in done:
+            done.append(e.element_id)
+    current = sorted({t.element_id for t in tasks})
+    overdue = sorted({d.element_id for d in dls if d.overdue and d.element_id})
+    return {"current": current, "done": [d for d in done if d not in current], "overdue": overdue}
+
+
+def status_word(case: Case) -> str:
+    return _(STATUS_WORDS.get(case.status, case.status))
+
+
+def view(case: Case) -> dict[str, Any]:
+    """Everything the case page template needs, in one dict."""
+    names = element_names(case)
+    tasks = cases.case_tasks(case)
+    timers = cases.case_timers(case)
+    events = cases.case_events(case)
+    people = user_names(events)
+    dls = deadlines(case, names, tasks, timers, events)
+    data = cases.case_data(case)
+    return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people),
+            "answers": completed_forms(case, events, names, people, data), "markers": markers(case, tasks, events, dls),
+            "status": status_word(case), "names": names, "anchors": case.anchors or {}}

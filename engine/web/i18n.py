@@ -1,0 +1,78 @@
+"""The one translation layer of the web pages: Flask-Babel, Norwegian bokmål (``nb``) by default.
+
+Source strings are written in Norwegian and wrapped in ``_()``; an English (or nynorsk) catalog can
+be added under ``engine/translations/`` without touching a template.  Also owns how dates and
+times are shown: stored in UTC, shown in Europe/Oslo.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import Babel, gettext, ngettext
+
+from engine import clock
+
+_ = gettext
+
+MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
+          "oktober", "november", "desember")
+
+
+def oslo_date(value: datetime | date | str | None) -> date | None:
+    """The Oslo calendar date of a stored UTC instant (deadlines are Oslo days)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return clock.as_utc(value).astimezone(clock.OSLO).date()
+    return value
+
+
+def format_date(value) -> str:
+    """«3. mars 2026» — the way a letter from the kommune writes a date."""
+    d = oslo_date(value)
+    if d is None:
+        return ""
+    return f"{d.day}. {_(MONTHS[d.month - 1])} {d.year}"
+
+
+def format_datetime(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = clock.as_utc(value).astimezone(clock.OSLO)
+    return f"{format_date(local.date())} kl. {local:%H.%M}"
+
+
+def days_left(due) -> int | None:
+    """Whole Oslo days from today to the due date: 0 is «i dag», negative is overdue."""
+    d = oslo_date(due)
+    return None if d is None else (d - clock.today_oslo()).days
+
+
+def describe_days(n: int | None) -> str:
+    """Plain-language distance to a due date, for caseworkers and residents alike."""
+    if n is None:
+        return _("ingen frist")
+    if n == 0:
+        return _("frist i dag")
+    if n > 0:
+        return ngettext("%(num)d dag igjen", "%(num)d dager igjen", n)
+    return ngettext("%(num)d dag over fristen", "%(num)d dager over fristen", -n)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "nb")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Oslo")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    Babel(app, locale_selector=lambda: "nb")
+    app.jinja_env.filters["dato"] = format_date
+    app.jinja_env.filters["tidspunkt"] = format_datetime
+    app.jinja_env.filters["dager_igjen"] = days_left
+    app.jinja_env.globals["beskriv_dager"] = describe_days

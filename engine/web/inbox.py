@@ -1,0 +1,95 @@
+"""The caseworker's work list («Innboks»): filters and ordering over the open-task projection, and
+claiming a task.
+
+Reads only the projection tables (``open_tasks`` joined with ``cases``) through
+``cases.actionable_tasks_query`` — never a workflow — so an inbox of thousands of tasks is a few
+indexed queries.  Overdue means flagged by the deadline timer *or* past its due time (the timer
+may not have ticked yet).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from engine import access, cases, clock
+from engine.bpmn.lanes import LEDER, Actor
+from engine.errors import Forbidden, NotFound
+from engine.extensions import db
+from engine.store.models import AuditEvent, Case, OpenTask, Organisation
+
+MINE, ORGANISATION = "mine", "org"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the user asked to see: one step, only overdue, only mine (claimed by me)."""
+
+    step: str | None = None
+    overdue_only: bool = False
+    scope: str = ORGANISATION
+
+
+def _overdue_clause():
+    return sa.or_(OpenTask.overdue_at.is_not(None), OpenTask.due_at < clock.now())
+
+
+def inbox_query(actor: Actor, flt: InboxFilter):
+    query = cases.actionable_tasks_query(actor)
+    if flt.step:
+        query = query.where(OpenTask.element_id == flt.step)
+    if flt.overdue_only:
+        query = query.where(_overdue_clause())
+    if flt.scope == MINE:
+        query = query.where(OpenTask.claimed_by_id == actor.user_id)
+    return query
+
+
+def inbox(actor: Actor, flt: InboxFilter, limit: int = 500) -> list[tuple[OpenTask, Case, str, str]]:
+    """Rows of (task, case, bydel name, institution name): overdue first, then by due date."""
+    bydel = sa.orm.aliased(Organisation)
+    inst = sa.orm.aliased(Organisation)
+    overdue_first = sa.case((_overdue_clause(), 0), else_=1)
+    query = (inbox_query(actor, flt).add_columns(Case, bydel.name, inst.name)
+             .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id)
+             .order_by(overdue_first, OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
+             .limit(limit))
+    return [tuple(r) for r in db.session.execute(query)]
+
+
+def steps(actor: Actor) -> list[tuple[str, str]]:
+    """The distinct steps (element id, name) in the actor's inbox, for the step filter."""
+    sub = cases.actionable_tasks_query(actor).subquery()
+    rows = db.session.execute(sa.select(sub.c.element_id, sa.func.min(sub.c.name))
+                              .group_by(sub.c.element_id).order_by(sa.func.min(sub.c.name)))
+    return [(r[0], r[1] or r[0]) for r in rows]
+
+
+def counts(actor: Actor) -> dict[str, int]:
+    """Numbers for the navigation: all actionable, overdue, claimed by me."""
+    sub = cases.actionable_tasks_query(actor).subquery()
+    overdue = sa.or_(sub.c.overdue_at.is_not(None), sub.c.due_at < clock.now())
+    row = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((overdue, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sub.c.claimed_by_id == actor.user_id, 1), else_=0)), 0),
+    ).select_from(sub)).one()
+    return {"all": int(row[0]), "overdue": int(row[1]), "mine": int(row[2])}
+
+
+def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:
+    """Take a task («Ta oppgaven») or give it back.  Only someone who may act on it may claim it;
+    only the claimer or a leader may release someone's claim."""
+    row = db.session.get(OpenTask, str(task_id))
+    if row is None:
+        raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
+    case = db.session.get(Case, row.case_id)
+    access.require_act(actor, case, row.lane, row.role, "claim" if take else "unclaim")
+    if not take and row.claimed_by_id not in (None, actor.user_id) and not actor.has(LEDER):
+        db.session.rollback()
+        raise Forbidden("Bare den som har tatt oppgaven, eller en leder, kan legge den tilbake.")
+    row.claimed_by_id = actor.user_id if take else None
+    db.session.add(AuditEvent(case_id=case.id, type="task.claimed" if take else "task.unclaimed",
+                              actor_id=actor.user_id, element_id=row.element_id, task_id=row.id))
+    db.session.commit()
+    return row

@@ -1,0 +1,183 @@
+"""The caseworker and resident web pages: wiring, login/logout, the inbox, friendly error pages.
+
+Views are thin: they read the request, call a use case (``engine.cases``, ``engine.web.inbox``)
+and render a template.  Who may see what is decided in ``engine.access`` — a case outside the
+user's organisation is a 404 here exactly as in the API.  Every form is CSRF-protected; only the
+token-authenticated JSON API and the signed webhooks are exempt.  The task and case pages live in
+``pages_task`` and ``pages_case``; the form widgets in ``formrender``.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (Blueprint, Flask, flash, redirect, render_template, request, session, url_for)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.security import check_password_hash
+
+from engine import access
+from engine.bpmn import lanes
+from engine.bpmn.lanes import Actor
+from engine.errors import Unauthenticated
+from engine.extensions import db
+from engine.store.models import User
+from engine.web import i18n, inbox as inbox_mod
+from engine.web.auth import current_user
+from engine.web.i18n import _
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static")
+csrf = CSRFProtect()
+
+#: Blueprints that authenticate each request themselves (bearer token, webhook signature).
+CSRF_EXEMPT_BLUEPRINTS = ("api", "inbound")
+CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
+
+
+def require_actor() -> Actor:
+    """The logged-in user as an actor; otherwise the error handler sends them to the login page."""
+    user = current_user()
+    if user is None:
+        raise Unauthenticated(_("Du må logge inn."))
+    return access.actor_for(user)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths after login (no open redirect to another host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _home_for(user: User) -> str:
+    roles = user.role_set
+    if roles & {lanes.SAKSBEHANDLER, lanes.LEDER}:
+        return url_for("pages.inbox")
+    if lanes.RESIDENT in roles:
+        return url_for("pages.my_page")
+    return url_for("pages.case_list")
+
+
+@bp.get("/")
+def home():
+    user = current_user()
+    return redirect(_home_for(user) if user else url_for("pages.login"))
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+def login():
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+        if user is not None and user.active and user.password_hash and check_password_hash(user.password_hash, password):
+            session.clear()
+            session["user_id"] = user.id
+            session.permanent = False
+            return redirect(_safe_next(request.args.get("neste")) or _home_for(user))
+        error = _("Feil brukernavn eller passord.")
+    return render_template("pages/login.html", error=error, username=username), (401 if error else 200)
+
+
+@bp.post("/logg-ut")
+def logout():
+    session.clear()
+    flash(_("Du er logget ut."), "info")
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/innboks")
+def inbox():
+    actor = require_actor()
+    flt = inbox_mod.InboxFilter(step=request.args.get("steg") or None,
+                                overdue_only=request.args.get("forfalt") == "1",
+                                scope=inbox_mod.MINE if request.args.get("vis") == inbox_mod.MINE else inbox_mod.ORGANISATION)
+    rows = inbox_mod.inbox(actor, flt)
+    users = {u.id: u.display_name for u in db.session.scalars(
+        sa.select(User).where(User.id.in_({t.claimed_by_id for t, *_ in rows if t.claimed_by_id})))}
+    return render_template("pages/inbox.html", rows=rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
+                           actor=actor)
+
+
+@bp.post("/oppgaver/<task_id>/ta")
+def claim(task_id: str):
+    inbox_mod.claim(require_actor(), task_id, take=True)
+    flash(_("Du har tatt oppgaven."), "ok")
+    return redirect(_safe_next(request.form.get("neste")) or url_for("pages.inbox"))
+
+
+@bp.post("/oppgaver/<task_id>/legg-tilbake")
+def unclaim(task_id: str):
+    inbox_mod.claim(require_actor(), task_id, take=False)
+    flash(_("Oppgaven er lagt tilbake."), "ok")
+    return redirect(_safe_next(request.form.get("neste")) or url_for("pages.inbox"))
+
+
+# ---------------------------------------------------------------------------------------------
+# wiring
+# ---------------------------------------------------------------------------------------------
+
+ERROR_TITLES = {400: "Noe var feil med forespørselen", 403: "Du har ikke tilgang", 404: "Fant ikke siden",
+                405: "Det går ikke an her", 409: "Noen kom deg i forkjøpet", 413: "Det du sendte er for stort",
+                422: "Kan ikke behandle dette", 500: "Noe gikk galt hos oss"}
+ERROR_TEXTS = {403: "Du har ikke tilgang til dette.",
+               404: "Siden eller saken finnes ikke, eller du har ikke tilgang til den.",
+               409: "Saken ble endret av noen andre mens du arbeidet. Last siden på nytt og se hva som er gjort.",
+               500: "Det oppstod en feil. Den er logget, og ingenting du har lagret er tapt. Prøv igjen om litt."}
+
+
+def html_error(status: int, message: str, exc: Exception | None):
+    """Render a friendly Norwegian error page; nothing technical leaks (registered for ``errors.py``)."""
+    if status == 401:
+        return redirect(url_for("pages.login", neste=request.full_path.rstrip("?")))
+    from engine.errors import ServiceError
+    if isinstance(exc, CSRFError):
+        text = _("Skjemaet var utløpt eller ugyldig. Gå tilbake, last siden på nytt og prøv igjen.")
+    elif isinstance(exc, ServiceError) and status < 500 and status != 404:
+        text = exc.message
+    else:
+        text = _(ERROR_TEXTS.get(status, message))
+    return render_template("pages/error.html", status=status, title=_(ERROR_TITLES.get(status, "Feil")),
+                           text=text), status
+
+
+def _csrf_guard():
+    from flask import current_app
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.blueprint in CSRF_EXEMPT_BLUEPRINTS or request.path.startswith(CSRF_EXEMPT_PREFIXES):
+        return
+    csrf.protect()
+
+
+def _nav_context() -> dict:
+    if not request.endpoint or request.endpoint.startswith(("api.", "static")):
+        return {}
+    try:
+        user = current_user()
+    except Exception:  # noqa: BLE001 - a broken session must not break the error page
+        return {"me": None, "counts": None}
+    counts = None
+    if user is not None and user.role_set & {lanes.SAKSBEHANDLER, lanes.LEDER, lanes.RESIDENT}:
+        counts = inbox_mod.counts(access.actor_for(user))
+    return {"me": user, "counts": counts, "lanes": lanes}
+
+
+def init_app(app: Flask) -> None:
+    from engine.web import pages_case, pages_task  # noqa: F401 - registers their routes on ``bp``
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)   # our guard below decides what is exempt
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    app.before_request(_csrf_guard)
+    app.context_processor(_nav_context)
+    app.extensions["html_errors"] = html_error
+    app.register_blueprint(bp)

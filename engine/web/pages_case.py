@@ -1,0 +1,142 @@
+"""Case pages: the list of cases, one case (with its live diagram), a new case, and the resident's
+own page («Min side»).
+
+Reading a case goes through ``cases.get_case`` (access-checked and logged; 404 outside your
+organisation).  A resident reads their case on «Min side», in plain language, not the case page.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+
+from engine import cases, deployments
+from engine.bpmn import lanes
+from engine.errors import Forbidden, FormInvalid, Unprocessable
+from engine.extensions import db
+from engine.store.models import Organisation, ProcessVersion, User
+from engine.web import casepage, formrender
+from engine.web.i18n import _
+from engine.web.pages import bp, require_actor
+
+#: The process a «Ny sak» starts when several are deployed (PROCESS.md).
+MAIN_PROCESS = "institusjon_til_bolig"
+RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS = "_beboer_navn", "_beboer_bruker", "_institusjon", "_prosess"
+
+
+@bp.get("/saker")
+def case_list():
+    actor = require_actor()
+    rows = cases.list_cases(actor, status=request.args.get("status") or None, limit=200)
+    return render_template("pages/cases.html", cases=rows, status_word=casepage.status_word)
+
+
+@bp.get("/saker/<int:case_id>")
+def case(case_id: int):
+    actor = require_actor()
+    c = cases.get_case(actor, case_id)
+    if actor.has(lanes.RESIDENT) and not actor.is_caseworker:
+        return redirect(url_for("pages.my_page"))
+    view = casepage.view(c)
+    actionable = {t.id for t in cases.list_tasks(actor, c.id)}
+    return render_template("pages/case.html", actionable=actionable, **view)
+
+
+@bp.get("/saker/<int:case_id>/diagram.bpmn")
+def case_diagram(case_id: int):
+    actor = require_actor()
+    c = cases.get_case(actor, case_id)
+    xml = casepage.diagram_xml(c)
+    if xml is None:
+        abort(404)
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _processes() -> list[ProcessVersion]:
+    """The newest version of every deployed process, the main routine first."""
+    keys = sorted(db.session.scalars(sa.select(ProcessVersion.process_key).distinct()))
+    versions = [deployments.latest_version(k) for k in keys]
+    return sorted(versions, key=lambda v: (v.process_key != MAIN_PROCESS, v.name or v.process_key))
+
+
+def _start_schema(pv: ProcessVersion | None) -> dict:
+    if pv is None:
+        return {"type": "object", "properties": {}}
+    bundle = deployments.bundle_for(pv.id)
+    return bundle.form(cases.start_form(bundle)) or {"type": "object", "properties": {}}
+
+
+def _start_ui(pv: ProcessVersion | None) -> dict:
+    if pv is None:
+        return {}
+    bundle = deployments.bundle_for(pv.id)
+    name = cases.start_form(bundle)
+    return (bundle.form(name.replace(".schema.json", ".uischema.json")) if name else None) or {}
+
+
+@bp.route("/saker/ny", methods=["GET", "POST"])
+def new_case():
+    actor = require_actor()
+    org = db.session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if not (actor.is_caseworker and org is not None and org.kind == "bydel"):
+        raise Forbidden(_("Bare saksbehandlere i en bydel kan opprette en sak."))
+    processes = _processes()
+    chosen = request.values.get(PROCESS) or (processes[0].process_key if processes else None)
+    pv = next((p for p in processes if p.process_key == chosen), None)
+    schema = _start_schema(pv)
+    data, errors, extra, status = {}, {}, {}, 200
+    if request.method == "POST":
+        data = formrender.parse(schema, request.form)
+        extra = {k: (request.form.get(k) or "").strip() for k in (RESIDENT_NAME, RESIDENT_USER, INSTITUTION)}
+        action = request.form.get("_handling", "")
+        if action.startswith(("add:", "remove:")):
+            formrender.apply_row_action(data, action)
+        elif pv is None:
+            errors = {"_": [_("Ingen prosess er tatt i bruk ennå.")]}
+            status = 422
+        else:
+            try:
+                new = cases.open_case(actor, pv.process_key, org.id, extra[INSTITUTION] or "-",
+                                      {"name": extra[RESIDENT_NAME], "username": extra[RESIDENT_USER] or None}, data)
+            except FormInvalid as exc:
+                errors, status = exc.errors, 422
+            except Unprocessable as exc:
+                errors, status = _extra_errors(exc), 422
+            else:
+                flash(_("Saken er opprettet."), "ok")
+                return redirect(url_for("pages.case", case_id=new.id))
+    if not errors.get(RESIDENT_NAME) and request.method == "POST" and not extra.get(RESIDENT_NAME):
+        errors = {**errors, RESIDENT_NAME: [_("Feltet må fylles ut.")]}
+    institutions = list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "institusjon")
+                                           .order_by(Organisation.name)))
+    residents = list(db.session.scalars(sa.select(User).where(User.roles.contains(lanes.RESIDENT), User.active)
+                                        .order_by(User.display_name)))
+    fields = formrender.build(schema, _start_ui(pv), data, errors)
+    return render_template("pages/new_case.html", fields=fields, errors=errors, extra=extra, org=org,
+                           institutions=institutions, residents=residents, processes=processes, chosen=chosen,
+                           names=(RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS)), status
+
+
+def _extra_errors(exc: Unprocessable) -> dict[str, list[str]]:
+    """Map the use case's field names for the case itself onto this page's fields."""
+    mapping = {"resident/name": RESIDENT_NAME, "resident/username": RESIDENT_USER, "institusjon": INSTITUTION}
+    details = exc.details if isinstance(exc.details, dict) else {}
+    out = {mapping.get(k, k): v for k, v in details.items()}
+    return out or {"_": [exc.message]}
+
+
+@bp.get("/min-side")
+def my_page():
+    """The resident's own plan: their tasks, what has been done, and what comes next, plainly."""
+    actor = require_actor()
+    own = [c for c in cases.list_cases(actor, limit=20) if c.resident_user_id == actor.user_id]
+    items = []
+    for c in own:
+        names = casepage.element_names(c)
+        tasks = cases.list_tasks(actor, c.id)
+        events = cases.case_events(c)
+        dls = casepage.deadlines(c, names, cases.case_tasks(c), cases.case_timers(c), events)
+        done = [names.get(e.element_id or "", (e.data or {}).get("name") or "") for e in events
+                if e.type == "task.completed"]
+        items.append({"case": c, "tasks": tasks, "deadlines": [d for d in dls if not d.overdue] + [d for d in dls if d.overdue],
+                      "done": done, "status": casepage.status_word(c)})
+    return render_template("pages/my_page.html", items=items)

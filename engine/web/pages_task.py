@@ -1,0 +1,100 @@
+"""The task page: one user task's form, drawn from its JSON Schema; «Lagre utkast» and «Fullfør».
+
+A failed «Fullfør» re-renders the form with every field's message beside the field and the values
+as typed (the use case also keeps them as the task's draft, so nothing is lost).  A task completed
+by someone else meanwhile (409) is said plainly.  Adding or removing a row in a list re-renders
+server-side: no JavaScript needed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from engine import access, cases
+from engine.bpmn import lanes
+from engine.errors import Conflict, FormInvalid
+from engine.web import formrender
+from engine.web.i18n import _
+from engine.web.pages import bp, require_actor
+
+
+def _initial(row, case, schema: dict | None) -> dict[str, Any]:
+    """A saved draft, else the case's earlier answers to the same fields (a living plan is edited,
+    not retyped)."""
+    if row.draft is not None:
+        return dict(row.draft)
+    if not schema:
+        return {}
+    known = cases.case_data(case)
+    return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
+
+
+def _render(row, case, actor, data: dict, errors: dict | None = None, status: int = 200):
+    schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
+    ui = cases.task_ui_schema(row, case) or {}
+    fields = formrender.build(schema, ui, data, errors or {})
+    cap = lanes.capacity(actor, access.parties(case), row.lane, row.role)
+    general = (errors or {}).get("_", [])
+    known_paths = _paths(fields)
+    orphans = [(p, m) for p, ms in (errors or {}).items() if p != "_" and p not in known_paths for m in ms]
+    return render_template("pages/task.html", task=row, case=case, fields=fields, errors=errors or {},
+                           general_errors=general + [m for _p, m in orphans], schema=schema,
+                           on_behalf=cap == lanes.Capacity.ON_BEHALF, may_act=cap is not None,
+                           error_list=_error_list(fields)), status
+
+
+def _paths(fields) -> set[str]:
+    out = set()
+    for f in fields:
+        out.add(f.path)
+        out |= _paths(f.children)
+        for r in f.rows:
+            out |= _paths(r)
+    return out
+
+
+def _error_list(fields) -> list[tuple[str, str, str]]:
+    """(dom id, label, message) of every error, for the summary at the top of the form."""
+    out = []
+    for f in fields:
+        out += [(f.dom_id, f.label, m) for m in f.errors]
+        out += _error_list(f.children)
+        for r in f.rows:
+            out += _error_list(r)
+    return out
+
+
+@bp.get("/oppgaver/<task_id>")
+def task(task_id: str):
+    actor = require_actor()
+    row, case = cases.get_task(actor, task_id)
+    return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case)))
+
+
+@bp.post("/oppgaver/<task_id>")
+def task_post(task_id: str):
+    actor = require_actor()
+    row, case = cases.get_task(actor, task_id)
+    schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
+    data = formrender.parse(schema, request.form)
+    action = request.form.get("_handling", "")
+    if action.startswith(("add:", "remove:")):
+        formrender.apply_row_action(data, action)
+        return _render(row, case, actor, data)
+    if action == "utkast":
+        cases.save_draft(actor, task_id, data)
+        flash(_("Utkastet er lagret. Du kan fortsette senere."), "ok")
+        return redirect(url_for("pages.task", task_id=task_id))
+    try:
+        # No expected version: a parallel task completed meanwhile must not block this one; the
+        # use case still refuses (409) if *this* task is no longer open.
+        cases.complete_task(actor, task_id, data)
+    except FormInvalid as exc:
+        return _render(row, case, actor, data, exc.errors, 422)
+    except Conflict as exc:
+        return render_template("pages/conflict.html", case=case, task=row, message=exc.message), 409
+    flash(_("«%(name)s» er fullført.", name=row.name or row.element_id), "ok")
+    if actor.has(lanes.RESIDENT) and not actor.is_caseworker:
+        return redirect(url_for("pages.my_page"))
+    return redirect(url_for("pages.case", case_id=case.id))
