@@ -85,6 +85,8 @@ def _step(case: Case, action: dict, change: Change | None, fn: Callable[[Any], N
         raise
     new_version = _save(case, wf, version, [change] if change else [], clears_error)
     rt.keep_workflow(case.id, new_version, wf)
+    from engine import inbox  # late import: inbox calls back into this module (it guards the recursion)
+    inbox.deliver_held(case.id)
     return case
 
 
@@ -120,6 +122,8 @@ def _save(case: Case, wf, version: int, changes: list[Change], clears_error: boo
                 dict(case_id=case.id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
                      on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id,
                      data=ch.data) for ch in events])
+            from engine import outbox  # webhook rows in the same transaction as the change
+            outbox.enqueue(case, events)
         db.session.commit()
     except Conflict:
         db.session.rollback()
@@ -223,6 +227,8 @@ def _mark_error(case_id: int, version: int, exc: StepFailed, action: dict, actor
         raise Conflict("Saken ble endret av noen andre. Last siden på nytt.")
     db.session.add(AuditEvent(case_id=case_id, at=now, type="case.error", actor_id=actor.user_id if actor else None,
                               element_id=exc.element_id, data={"message": exc.message[:4000], "action": action.get("kind")}))
+    from engine import outbox  # webhook rows in the same transaction as the change
+    outbox.enqueue(case_id, [Change("case.error", actor, element_id=exc.element_id)])
     db.session.commit()
 
 

@@ -45,5 +45,21 @@ OPENAPI: dict = {
         "/api/v1/tasks/{task_id}/complete": {"post": _op("Fullfør en oppgave", body=True,
                                                          extra=("403", "404", "409", "422"))},
         "/api/v1/tasks/{task_id}/draft": {"put": _op("Lagre utkast", body=True, extra=("403", "404"))},
+        # webhooks (administrators only)
+        "/api/v1/webhooks/subscriptions": {"get": _op("List webhook-abonnementer", extra=("403",)),
+                                           "post": _op("Registrer et webhook-abonnement (hemmelighet vises én gang)",
+                                                       "201", True, ("403", "422"))},
+        "/api/v1/webhooks/subscriptions/{sub_id}": {
+            "patch": _op("Endre abonnement (url, event_types, active, description, rotate_secret)", body=True,
+                         extra=("403", "404", "422")),
+            "delete": _op("Slett abonnement og køen dets", "204", extra=("403", "404"))},
+        "/api/v1/webhooks/deliveries": {"get": _op("Utgående hendelser (?state=dead|pending|delivered|all)",
+                                                   extra=("400", "403"))},
+        "/api/v1/webhooks/deliveries/{event_id}/redeliver": {"post": _op("Send en død hendelse på nytt",
+                                                                         extra=("403", "404", "409"))},
+        "/api/v1/webhooks/inbound": {"get": _op("Innkommende hendelser (?state=unmatched|held|delivered|failed|all)",
+                                                extra=("400", "403"))},
+        "/api/v1/webhooks/inbound/{event_id}/assign": {"post": _op("Knytt en hendelse uten sak til en sak", body=True,
+                                                                   extra=("403", "404", "409", "422"))},
     },
 }

@@ -1,0 +1,204 @@
+"""The inbox: inbound events verified, stored, correlated to a case and delivered as BPMN messages.
+
+SpiffWorkflow buffers nothing: a message sent before its catch event waits is lost.  So an event
+is stored first (``held``) and delivered when the case waits for it — retried after every
+successful step of that case (``deliver_held``, called by ``cases._step``) and on every worker tick.
+Marking the event delivered happens in the same transaction as the case step that consumes it, so
+an event is consumed at most once.  An event naming no known case is ``unmatched`` and listed for
+administrators.  Service glue: parsing and signatures live in ``webhooks/``.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from engine import cases, clock
+from engine.errors import Conflict, EngineFailure, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
+from engine.extensions import db
+from engine.outbox import setting
+from engine.store.models import Case
+from engine.store.webhooks import DELIVERED, FAILED, HELD, UNMATCHED, InboundEvent, InboundSource
+from webhooks import inbound, signing
+
+log = logging.getLogger(__name__)
+
+#: Cases whose held events are being delivered in this context: the nested step must not recurse.
+_delivering: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("inbox_delivering", default=frozenset())
+
+
+def receive(source_name: str, headers: dict[str, str], body: bytes) -> tuple[InboundEvent, bool]:
+    """Verify, de-duplicate, parse, correlate and store one event; return (event, newly stored).
+
+    Raises 404 for an unknown source, 413 for a large body, 401 for a bad signature or stale
+    timestamp, 422 for an event we cannot use — and stores nothing in those cases.
+    """
+    source = db.session.scalar(sa.select(InboundSource).where(InboundSource.name == source_name,
+                                                              InboundSource.active.is_(True)))
+    if source is None:
+        raise NotFound("Ukjent kilde.")
+    if len(body) > inbound.MAX_BODY_BYTES:
+        raise PayloadTooLarge("Hendelsen er for stor (maks 64 KiB).")
+    tolerance = timedelta(seconds=float(setting("WEBHOOK_INBOUND_TOLERANCE")))
+    try:
+        webhook_id = signing.verify(source.secret, headers, body, clock.now(), tolerance)
+    except (signing.SignatureError, UnicodeDecodeError) as exc:
+        raise Unauthenticated(f"Hendelsen er ikke godkjent: {exc}") from exc
+    existing = _by_webhook_id(source.id, webhook_id)
+    if existing is not None:
+        return existing, False
+    try:
+        msg = inbound.parse(body, frozenset(source.messages or []))
+    except inbound.InvalidEvent as exc:
+        raise Unprocessable(exc.message, exc.details) from exc
+    case_id, why = _correlate(msg.case_id, msg.external_ref)
+    event = InboundEvent(source_id=source.id, webhook_id=webhook_id, message_name=msg.name, case_id=case_id,
+                         requested_case_id=msg.case_id, external_ref=msg.external_ref, payload=msg.payload,
+                         state=HELD if case_id else UNMATCHED, attempts=0, last_error=why, received_at=clock.now())
+    db.session.add(event)
+    try:
+        db.session.commit()
+    except IntegrityError:   # the same webhook-id arrived concurrently: the other request stored it
+        db.session.rollback()
+        return _by_webhook_id(source.id, webhook_id), False
+    return event, True
+
+
+def _by_webhook_id(source_id: int, webhook_id: str) -> InboundEvent | None:
+    return db.session.scalar(sa.select(InboundEvent).where(InboundEvent.source_id == source_id,
+                                                           InboundEvent.webhook_id == webhook_id))
+
+
+def _correlate(case_id: int | None, external_ref: str | None) -> tuple[int | None, str | None]:
+    """The case an event names (by id, or by the external reference kept on the case), or why not."""
+    if case_id is not None:
+        case = db.session.get(Case, case_id)
+        if case is None:
+            return None, "Ingen sak med denne id-en."
+        if external_ref is not None and case.external_ref != external_ref:
+            return None, "case_id og external_ref peker ikke på samme sak."
+        return case.id, None
+    ids = list(db.session.scalars(sa.select(Case.id).where(Case.external_ref == external_ref).limit(2)))
+    if not ids:
+        return None, "Ingen sak med denne eksterne referansen."
+    if len(ids) > 1:
+        return None, "Flere saker har denne eksterne referansen."
+    return ids[0], None
+
+
+def try_deliver(event_id: int) -> str:
+    """Deliver one held event to its case now if the case waits for it; return the event's state."""
+    event = db.session.get(InboundEvent, event_id)
+    if event is None or event.state != HELD:
+        return event.state if event else UNMATCHED
+    case_id, name, payload, attempts = event.case_id, event.message_name, dict(event.payload or {}), event.attempts
+    # Written now, committed by the case step itself: the event is consumed exactly when the case moves.
+    claimed = db.session.execute(sa.update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.state == HELD)
+                                 .values(state=DELIVERED, delivered_at=clock.now(), attempts=attempts + 1,
+                                         last_error=None))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return db.session.get(InboundEvent, event_id).state
+    try:
+        cases.deliver_message(None, case_id, name, payload)
+    except Conflict as exc:
+        return _record(event_id, HELD, attempts + 1, exc.message)
+    except NotFound as exc:
+        return _record(event_id, UNMATCHED, attempts + 1, exc.message)
+    except EngineFailure as exc:
+        return _record(event_id, FAILED, attempts + 1, f"{exc.message} ({exc.element_id}: {exc.detail})"[:2000])
+    return DELIVERED
+
+
+def _record(event_id: int, state: str, attempts: int, error: str) -> str:
+    db.session.rollback()
+    db.session.execute(sa.update(InboundEvent).where(InboundEvent.id == event_id)
+                       .values(state=state, attempts=attempts, last_error=error))
+    db.session.commit()
+    return state
+
+
+def deliver_held(case_id: int) -> int:
+    """Deliver every held event of a case that it now waits for; return how many were delivered.
+
+    Called after each successful step of the case.  One delivery can make the case wait for
+    another held message, so it loops until a pass delivers nothing; the nested step's own call
+    returns at once (``_delivering``), which is what keeps this from recursing.  Never raises:
+    the step that called it has already committed.
+    """
+    if case_id in _delivering.get():
+        return 0
+    token = _delivering.set(_delivering.get() | {case_id})
+    delivered = 0
+    try:
+        progress = True
+        while progress:
+            progress = False
+            ids = list(db.session.scalars(sa.select(InboundEvent.id).where(
+                InboundEvent.case_id == case_id, InboundEvent.state == HELD).order_by(InboundEvent.id)))
+            for event_id in ids:
+                if try_deliver(event_id) == DELIVERED:
+                    delivered += 1
+                    progress = True
+    except Exception:  # noqa: BLE001 — the worker tick will try again
+        db.session.rollback()
+        log.exception("delivering held events of case %s failed", case_id)
+    finally:
+        _delivering.reset(token)
+    return delivered
+
+
+def tick(limit: int = 100) -> int:
+    """Worker tick: re-correlate unmatched events, then retry held events of active cases."""
+    for event in db.session.scalars(sa.select(InboundEvent).where(InboundEvent.state == UNMATCHED)
+                                    .order_by(InboundEvent.id).limit(limit)):
+        case_id, why = _correlate(event.requested_case_id, event.external_ref) \
+            if (event.requested_case_id or event.external_ref) else (None, None)
+        if case_id:
+            event.case_id, event.state, event.last_error = case_id, HELD, None
+    db.session.commit()
+    case_ids = list(db.session.scalars(
+        sa.select(InboundEvent.case_id).join(Case, Case.id == InboundEvent.case_id)
+        .where(InboundEvent.state == HELD, Case.status.in_(cases.ACTIVE)).distinct().limit(limit)))
+    return sum(deliver_held(case_id) for case_id in case_ids)
+
+
+def assign(event_id: int, case_id: Any) -> InboundEvent:
+    """An administrator points an unmatched (or failed) event at a case; it is then held and tried."""
+    event = db.session.get(InboundEvent, event_id)
+    if event is None:
+        raise NotFound("Fant ikke hendelsen.")
+    if event.state not in (UNMATCHED, FAILED):
+        raise Conflict("Bare hendelser uten sak (eller som feilet) kan knyttes til en sak.")
+    if isinstance(case_id, bool) or not isinstance(case_id, int) or db.session.get(Case, case_id) is None:
+        raise Unprocessable("Ukjent sak.", {"case_id": ["Finnes ikke."]})
+    event.case_id, event.state, event.last_error = case_id, HELD, None
+    db.session.commit()
+    deliver_held(case_id)
+    db.session.refresh(event)
+    return event
+
+
+def list_state(event_id: int) -> str:
+    """The current state of one event (read fresh, after a delivery attempt)."""
+    return db.session.scalar(sa.select(InboundEvent.state).where(InboundEvent.id == event_id))
+
+
+def list_events(state: str | None = UNMATCHED, limit: int = 100) -> list[InboundEvent]:
+    query = sa.select(InboundEvent)
+    if state:
+        query = query.where(InboundEvent.state == state)
+    return list(db.session.scalars(query.order_by(InboundEvent.id.desc()).limit(limit)))
+
+
+def event_json(event: InboundEvent) -> dict[str, Any]:
+    """For administrators: ids and state, not the payload (it may carry personal data)."""
+    return {"id": event.id, "source": event.source.name, "webhook_id": event.webhook_id,
+            "message": event.message_name, "case_id": event.case_id, "requested_case_id": event.requested_case_id,
+            "external_ref": event.external_ref, "state": event.state, "attempts": event.attempts,
+            "last_error": event.last_error, "received_at": clock.as_utc(event.received_at).isoformat(),
+            "delivered_at": clock.as_utc(event.delivered_at).isoformat() if event.delivered_at else None}

@@ -1,0 +1,256 @@
+"""The outbox: outbound webhook events written with the case change, delivered later by a worker.
+
+``enqueue`` runs inside ``cases._save`` (and ``cases._mark_error``), in the same transaction as
+the change, so a rolled-back change emits nothing and a committed one cannot be lost.  The
+worker (``deliver_due``; ``tick`` for the scheduler; ``flask outbox deliver``) claims due rows —
+``FOR UPDATE SKIP LOCKED`` plus a short lease on PostgreSQL, so several workers share the work —
+and sends them in id order per (subscription, case): a later event of a case waits while an
+earlier one is pending a retry.  Service glue: the pure parts live in ``webhooks/``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterable
+
+import httpx
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from engine import clock
+from engine.errors import Conflict, NotFound
+from engine.extensions import db
+from engine.store.models import Case, ProcessVersion
+from engine.store.webhooks import DEAD, DELIVERED, PENDING, OutboxEvent, WebhookSubscription
+from webhooks import outbound
+from webhooks.targets import UnresolvableHost, UnsafeTarget, check_url
+
+log = logging.getLogger(__name__)
+
+#: Settings (app config key → default); each may be set by an environment variable ``TILBOLIG_<KEY>``.
+DEFAULTS: dict[str, Any] = {
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_BACKOFF_BASE": 10.0,          # seconds before the first retry
+    "WEBHOOK_BACKOFF_CAP": 6 * 3600.0,     # never wait longer than this between attempts
+    "WEBHOOK_LEASE_SECONDS": 60.0,         # a claimed row is invisible to other workers this long
+    "WEBHOOK_ALLOW_LOOPBACK": False,       # tests and local development only
+    "WEBHOOK_INBOUND_TOLERANCE": 300.0,    # seconds a signed inbound timestamp may differ from now
+}
+
+
+def configure(app) -> None:
+    """Fill webhook settings from the environment unless the app config already has them."""
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"TILBOLIG_{key}")
+        if raw is None:
+            app.config.setdefault(key, default)
+        elif isinstance(default, bool):
+            app.config.setdefault(key, raw.lower() in ("1", "true", "yes", "ja"))
+        else:
+            app.config.setdefault(key, type(default)(raw))
+
+
+def setting(key: str) -> Any:
+    return current_app.config.get(key, DEFAULTS[key])
+
+
+# --------------------------------------------------------------------------------------------
+# writing (inside the caller's transaction)
+# --------------------------------------------------------------------------------------------
+
+def enqueue(case: Case | int, changes: Iterable[Any]) -> int:
+    """Add outbox rows for ``changes`` (objects with ``type``, ``element_id``, ``task_id``, ``data``).
+
+    Does not commit: the caller's commit makes the rows and the change visible together.  Only
+    active subscriptions that asked for the event type get a row.  Returns the number of rows.
+    """
+    mapped = [(outbound.EVENT_TYPES[c.type], c) for c in changes if c.type in outbound.EVENT_TYPES]
+    if not mapped:
+        return 0
+    subs = db.session.execute(sa.select(WebhookSubscription.id, WebhookSubscription.event_types)
+                              .where(WebhookSubscription.active.is_(True))).all()
+    wanted = [(event_type, change, sub_id) for event_type, change in mapped
+              for sub_id, types in subs if event_type in (types or [])]
+    if not wanted:
+        return 0
+    case_id = case if isinstance(case, int) else case.id
+    process_key = db.session.scalar(sa.select(ProcessVersion.process_key)
+                                    .join(Case, Case.process_version_id == ProcessVersion.id)
+                                    .where(Case.id == case_id))
+    now = clock.now()
+    for event_type, change, sub_id in wanted:
+        msg_id = "msg_" + uuid.uuid4().hex
+        outcome = {"case.completed": "completed", "case.terminated": "terminated"}.get(change.type)
+        payload = outbound.event_payload(event_type, msg_id, now, case_id, process_key=process_key,
+                                         element_id=change.element_id, task_id=change.task_id,
+                                         data=change.data, outcome=outcome)
+        db.session.add(OutboxEvent(subscription_id=sub_id, case_id=case_id, event_type=event_type, msg_id=msg_id,
+                                   body=outbound.encode(payload), state=PENDING, attempts=0,
+                                   next_attempt_at=now, created_at=now))
+    return len(wanted)
+
+
+# --------------------------------------------------------------------------------------------
+# delivering (the worker)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    url: str
+    secret: str
+    msg_id: str
+    body: str
+    attempts: int
+
+
+@dataclass
+class DeliveryReport:
+    """What one ``deliver_due`` run did."""
+
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retried + self.dead
+
+
+def _claim(limit: int) -> list[_Claimed]:
+    """Lease up to ``limit`` due rows, the head of each (subscription, case) queue only; commit."""
+    now = clock.now()
+    earlier = aliased(OutboxEvent)
+    blocked = (sa.select(earlier.id).where(earlier.subscription_id == OutboxEvent.subscription_id,
+                                           earlier.case_id == OutboxEvent.case_id, earlier.state == PENDING,
+                                           earlier.id < OutboxEvent.id).exists())
+    query = (sa.select(OutboxEvent.id, WebhookSubscription.url, WebhookSubscription.secret, OutboxEvent.msg_id,
+                       OutboxEvent.body, OutboxEvent.attempts)
+             .join(WebhookSubscription, WebhookSubscription.id == OutboxEvent.subscription_id)
+             .where(OutboxEvent.state == PENDING, OutboxEvent.next_attempt_at <= now,
+                    sa.or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until <= now),
+                    WebhookSubscription.active.is_(True), ~blocked)
+             .order_by(OutboxEvent.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxEvent)
+    rows = [_Claimed(*r) for r in db.session.execute(query)]
+    if rows:
+        db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
+                           .values(locked_until=now + timedelta(seconds=float(setting("WEBHOOK_LEASE_SECONDS")))))
+    db.session.commit()
+    return rows
+
+
+def _deliver_one(client: httpx.Client, row: _Claimed, report: DeliveryReport) -> None:
+    try:
+        target = check_url(row.url, bool(setting("WEBHOOK_ALLOW_LOOPBACK")))
+    except UnresolvableHost as exc:
+        attempt = outbound.Attempt(outbound.RETRY, None, str(exc))
+    except UnsafeTarget as exc:
+        attempt = outbound.Attempt(outbound.DEAD, None, f"adressen er ikke tillatt: {exc}")
+    else:
+        attempt = outbound.send(client, target, row.secret, row.msg_id, clock.now(), row.body)
+    now = clock.now()
+    attempts = row.attempts + 1
+    values: dict[str, Any] = dict(attempts=attempts, last_status=attempt.status, last_error=attempt.error,
+                                  locked_until=None)
+    if attempt.outcome == outbound.DELIVERED:
+        values.update(state=DELIVERED, delivered_at=now, last_error=None)
+        report.delivered += 1
+    elif attempt.outcome == outbound.DEAD or attempts >= int(setting("WEBHOOK_MAX_ATTEMPTS")):
+        values.update(state=DEAD, dead_at=now)
+        report.dead += 1
+    else:
+        wait = outbound.backoff(attempts, float(setting("WEBHOOK_BACKOFF_BASE")), float(setting("WEBHOOK_BACKOFF_CAP")))
+        values.update(next_attempt_at=now + wait)
+        report.retried += 1
+    db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.id == row.id).values(**values))
+    db.session.commit()
+
+
+def deliver_due(limit: int = 200, client: httpx.Client | None = None, batch: int = 50) -> DeliveryReport:
+    """Deliver due outbox rows (at most ``limit`` attempts); one short transaction per row.
+
+    Loops because delivering the head of a case's queue makes its next event due.
+    """
+    report = DeliveryReport()
+    own = client is None
+    client = client or outbound.new_client()
+    try:
+        while report.attempted < limit:
+            rows = _claim(min(batch, limit - report.attempted))
+            if not rows:
+                break
+            for row in rows:
+                try:
+                    _deliver_one(client, row, report)
+                except Exception as exc:  # noqa: BLE001 — one bad row must not stop the others
+                    db.session.rollback()
+                    log.exception("webhook delivery of outbox row %s failed", row.id)
+                    report.errors.append(f"{row.id}: {type(exc).__name__}")
+    finally:
+        if own:
+            client.close()
+    return report
+
+
+def tick() -> None:
+    """One worker tick for the webhook edge: deliver due events, then retry held inbound events.
+
+    Called by ``engine.scheduler`` when present and by ``flask outbox deliver``.
+    """
+    from engine import inbox  # late: inbox imports cases, which imports this module
+
+    try:
+        deliver_due()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("outbox tick failed")
+    try:
+        inbox.tick()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("inbox tick failed")
+
+
+# --------------------------------------------------------------------------------------------
+# administration: dead letters and redelivery
+# --------------------------------------------------------------------------------------------
+
+def list_events(state: str | None = DEAD, subscription_id: int | None = None, case_id: int | None = None,
+                limit: int = 100) -> list[OutboxEvent]:
+    query = sa.select(OutboxEvent)
+    if state:
+        query = query.where(OutboxEvent.state == state)
+    if subscription_id:
+        query = query.where(OutboxEvent.subscription_id == subscription_id)
+    if case_id:
+        query = query.where(OutboxEvent.case_id == case_id)
+    return list(db.session.scalars(query.order_by(OutboxEvent.id.desc()).limit(limit)))
+
+
+def redeliver(event_id: int) -> OutboxEvent:
+    """Put a dead (or delivered) event back in the queue with a fresh attempt budget; same webhook-id."""
+    row = db.session.get(OutboxEvent, event_id)
+    if row is None:
+        raise NotFound("Fant ikke hendelsen.")
+    if row.state == PENDING:
+        raise Conflict("Hendelsen venter allerede på levering.")
+    row.state, row.attempts, row.next_attempt_at = PENDING, 0, clock.now()
+    row.locked_until = row.dead_at = row.delivered_at = None
+    db.session.commit()
+    return row
+
+
+def event_json(row: OutboxEvent) -> dict[str, Any]:
+    iso = lambda v: clock.as_utc(v).isoformat() if v else None  # noqa: E731
+    return {"id": row.id, "subscription_id": row.subscription_id, "case_id": row.case_id,
+            "type": row.event_type, "webhook_id": row.msg_id, "state": row.state, "attempts": row.attempts,
+            "next_attempt_at": iso(row.next_attempt_at) if row.state == PENDING else None,
+            "last_status": row.last_status, "last_error": row.last_error, "created_at": iso(row.created_at),
+            "delivered_at": iso(row.delivered_at), "dead_at": iso(row.dead_at)}
