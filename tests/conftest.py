@@ -90,6 +90,12 @@ class ApiClient:
     def put(self, url, json=None, **kw):
         return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def patch(self, url, json=None, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url, **kw):
+        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
 
 @pytest.fixture()
 def api(ctx, users):
