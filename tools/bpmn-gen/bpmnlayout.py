@@ -258,8 +258,8 @@ class Diagram:
     def _label_bounds(n: Node):
         if n.kind == "boundaryEvent":     # beside the event, in the gap below the host
             return (n.x + n.w + 2, n.y + n.h - 8, 110, 27)
-        if KIND_SHAPE[n.kind] == "gateway":   # above right: flows use the vertices
-            return (n.cx + 10, n.y - 30, 110, 27)
+        if KIND_SHAPE[n.kind] == "gateway":   # above left: flows use the vertices
+            return (n.cx - 118, n.y - 30, 106, 27)
         w = 110
         return (n.cx - w / 2, n.y + n.h + 4, w, 40)
 
@@ -336,8 +336,8 @@ class Diagram:
             if f.name:
                 (x1, y1), (x2, y2) = pts[0], pts[1]
                 lx = min(x1, x2) + 6
-                ly = min(y1, y2) - 30 if abs(y1 - y2) < 1 else (y1 + y2) / 2 - 14
-                L.append(f"        <bpmndi:BPMNLabel>{bounds(lx, ly, 120, 27)}</bpmndi:BPMNLabel>")
+                ly = min(y1, y2) + 4 if abs(y1 - y2) < 1 else (y1 + y2) / 2 - 14
+                L.append(f"        <bpmndi:BPMNLabel>{bounds(lx, ly, 80, 27)}</bpmndi:BPMNLabel>")
             L.append("      </bpmndi:BPMNEdge>")
         L += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
         return "\n".join(L)
