@@ -70,6 +70,15 @@ def start(app: Flask):
         # first run at once: catch up on timers that fell due while the service was down
         scheduler.add_job(job, "interval", seconds=seconds, id="timer-tick", max_instances=1, coalesce=True,
                           next_run_time=_now())
+
+        def webhook_job() -> None:
+            # A job of its own: a slow webhook receiver must not delay timers.
+            from engine import outbox
+            with app.app_context():
+                outbox.tick()     # deliver due outbox rows, retry held inbound events; never raises
+
+        scheduler.add_job(webhook_job, "interval", seconds=seconds, id="outbox-tick", max_instances=1,
+                          coalesce=True, next_run_time=_now())
         scheduler.start()
         _scheduler = scheduler
         atexit.register(stop)

@@ -199,3 +199,16 @@ def test_a_worker_that_died_mid_delivery_releases_its_lease(api, venter, receive
     traveller.shift(timedelta(seconds=61))
     assert outbox.deliver_due().delivered == 1
     assert len(receiver.received) == 1
+
+
+def test_the_scheduler_tick_delivers_and_never_raises(api, venter, receiver, subscribe, clock_at, monkeypatch):
+    clock_at(2026, 3, 1, 9)
+    subscribe(receiver, ["case.opened"])
+    open_case(api)
+    outbox.tick()
+    assert receiver.types() == ["case.opened"]
+
+    def broken(*a, **kw):
+        raise RuntimeError("database gone")
+    monkeypatch.setattr(outbox, "deliver_due", broken)
+    outbox.tick()                       # logged, not raised: the scheduler keeps ticking
