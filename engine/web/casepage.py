@@ -16,7 +16,7 @@ from engine import cases, clock, deployments
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
 from engine.web import formrender
-from engine.web.i18n import _, format_date
+from engine.web.i18n import _, format_due
 
 STATUS_WORDS = {"running": "Pågår", "completed": "Avsluttet", "error": "Stoppet – feil", "suspended": "På vent",
                 "terminated": "Avbrutt"}
@@ -128,10 +128,10 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> st
     if e.type == "task.unclaimed":
         return _("%(who)s la tilbake oppgaven «%(what)s».", who=who, what=what)
     if e.type == "deadline.overdue":
-        return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_date(d.get("due_at")))
+        return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_due(d.get("due_at")))
     if e.type == "deadline.moved" or e.type == "deadline.changed":
         return _("%(who)s flyttet fristen for «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
-                 who=who, what=what, due=format_date(d.get("new_due") or d.get("due_at") or d.get("to")),
+                 who=who, what=what, due=format_due(d.get("new_due") or d.get("due_at") or d.get("to")),
                  reason=d.get("reason") or "–")
     if e.type == "message.received":
         return _("Hendelse mottatt: %(name)s.", name=str(d.get("name", "")).replace("_", " "))

@@ -6,7 +6,7 @@ times are shown: stored in UTC, shown in Europe/Oslo.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import Babel, gettext, ngettext
@@ -41,6 +41,21 @@ def format_date(value) -> str:
     return f"{d.day}. {_(MONTHS[d.month - 1])} {d.year}"
 
 
+def due_day(value) -> date | None:
+    """The last Oslo day of a deadline.  A due instant is the midnight *after* that day
+    (``engine.bpmn.deadlines``), so the day shown is the one just before it."""
+    if isinstance(value, str) and "T" in value:
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = clock.as_utc(value) - timedelta(microseconds=1)
+    return oslo_date(value)
+
+
+def format_due(value) -> str:
+    d = due_day(value)
+    return format_date(d) if d else ""
+
+
 def format_datetime(value) -> str:
     if not value:
         return ""
@@ -52,7 +67,7 @@ def format_datetime(value) -> str:
 
 def days_left(due) -> int | None:
     """Whole Oslo days from today to the due date: 0 is «i dag», negative is overdue."""
-    d = oslo_date(due)
+    d = due_day(due)
     return None if d is None else (d - clock.today_oslo()).days
 
 
@@ -73,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=lambda: "nb")
     app.jinja_env.filters["dato"] = format_date
+    app.jinja_env.filters["fristdato"] = format_due
     app.jinja_env.filters["tidspunkt"] = format_datetime
     app.jinja_env.filters["dager_igjen"] = days_left
     app.jinja_env.globals["beskriv_dager"] = describe_days

@@ -78,6 +78,7 @@ def task_post(task_id: str):
     row, case = cases.get_task(actor, task_id)
     schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
     data = formrender.parse(schema, request.form)
+    name, case_id = row.name or row.element_id, case.id      # the row is gone once completed
     action = request.form.get("_handling", "")
     if action.startswith(("add:", "remove:")):
         formrender.apply_row_action(data, action)
@@ -94,7 +95,7 @@ def task_post(task_id: str):
         return _render(row, case, actor, data, exc.errors, 422)
     except Conflict as exc:
         return render_template("pages/conflict.html", case=case, task=row, message=exc.message), 409
-    flash(_("«%(name)s» er fullført.", name=row.name or row.element_id), "ok")
+    flash(_("«%(name)s» er fullført.", name=name), "ok")
     if actor.has(lanes.RESIDENT) and not actor.is_caseworker:
         return redirect(url_for("pages.my_page"))
-    return redirect(url_for("pages.case", case_id=case.id))
+    return redirect(url_for("pages.case", case_id=case_id))
