@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import httpx
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from engine import clock
@@ -138,11 +139,22 @@ def _claim(limit: int) -> list[_Claimed]:
              .order_by(OutboxEvent.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxEvent)
-    rows = [_Claimed(*r) for r in db.session.execute(query)]
-    if rows:
-        db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
-                           .values(locked_until=now + timedelta(seconds=float(setting("WEBHOOK_LEASE_SECONDS")))))
-    db.session.commit()
+    lease = now + timedelta(seconds=float(setting("WEBHOOK_LEASE_SECONDS")))
+    try:
+        rows = [_Claimed(*r) for r in db.session.execute(query)]
+        if rows:
+            # Conditional, with RETURNING: on SQLite (no row locks) two workers may read the same
+            # rows; only the one whose UPDATE still finds them unleased gets them.
+            won = set(db.session.scalars(
+                sa.update(OutboxEvent)
+                .where(OutboxEvent.id.in_([r.id for r in rows]), OutboxEvent.state == PENDING,
+                       sa.or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until <= now))
+                .values(locked_until=lease).returning(OutboxEvent.id)))
+            rows = [r for r in rows if r.id in won]
+        db.session.commit()
+    except OperationalError:      # SQLite: another worker wrote since our snapshot; try next tick
+        db.session.rollback()
+        return []
     return rows
 
 

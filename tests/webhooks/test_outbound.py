@@ -212,3 +212,35 @@ def test_the_scheduler_tick_delivers_and_never_raises(api, venter, receiver, sub
         raise RuntimeError("database gone")
     monkeypatch.setattr(outbox, "deliver_due", broken)
     outbox.tick()                       # logged, not raised: the scheduler keeps ticking
+
+
+def test_concurrent_workers_deliver_each_event_once_in_order(api, venter, receiver, subscribe, clock_at, app):
+    import threading
+    clock_at(2026, 3, 1, 9)
+    subscribe(receiver)
+    opened = [open_case(api, f"K-{i}") for i in range(6)]
+    for case in opened:
+        complete(api, case, "soknad")
+    expected = len(db.session.scalars(sa.select(OutboxEvent.id)).all())
+    db.session.remove()
+    errors = []
+
+    def worker():
+        try:
+            with app.app_context():
+                for _ in range(50):
+                    outbox.deliver_due(batch=3)
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    ids = [m.headers["webhook-id"] for m in receiver.received]
+    assert len(ids) == len(set(ids)) == expected == 6 * 3
+    for case in opened:
+        assert [m.json["type"] for m in receiver.received if m.json["data"]["case_id"] == case["id"]] == \
+            ["case.opened", "task.created", "task.completed"]
