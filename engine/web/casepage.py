@@ -72,10 +72,11 @@ class Deadline:
     state: str          # waiting | overdue | open-task
     element_id: str | None = None
     history: list[Any] = field(default_factory=list)
+    move_key: str | None = None     # set when the deadline is a waiting timer that can be moved
 
 
 def deadlines(case: Case, names: dict[str, str], tasks: list[OpenTask], timers: list[Timer],
-              events: list[AuditEvent]) -> list[Deadline]:
+              events: list[AuditEvent], history: list[Any] | None = None) -> list[Deadline]:
     """Every deadline of the case: waiting deadline timers, open tasks with a due date, and the
     deadlines already missed (from the audit trail), earliest first."""
     out: list[Deadline] = []
@@ -84,7 +85,8 @@ def deadlines(case: Case, names: dict[str, str], tasks: list[OpenTask], timers: 
         if t.kind != "deadline":
             continue
         host = names.get(t.host_element_id or "", t.host_element_id or t.name or t.element_id)
-        out.append(Deadline(t.deadline_key, host, t.due_at, _overdue(t.due_at), "waiting", t.host_element_id))
+        out.append(Deadline(t.deadline_key, host, t.due_at, _overdue(t.due_at), "waiting", t.host_element_id,
+                            [h for h in (history or []) if h.timer_task_id == t.task_id], t.deadline_key or t.task_id))
         seen_hosts.add(t.host_task_id)
     for task in tasks:
         if task.due_at and task.id not in seen_hosts:
@@ -129,9 +131,9 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> st
         return _("%(who)s la tilbake oppgaven «%(what)s».", who=who, what=what)
     if e.type == "deadline.overdue":
         return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_due(d.get("due_at")))
-    if e.type == "deadline.moved" or e.type == "deadline.changed":
-        return _("%(who)s flyttet fristen for «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
-                 who=who, what=what, due=format_due(d.get("new_due") or d.get("due_at") or d.get("to")),
+    if e.type in ("deadline.moved", "deadline.changed"):
+        return _("%(who)s flyttet fristen «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
+                 who=who, what=d.get("deadline") or what, due=format_due(d.get("new_due_at") or d.get("due_at")),
                  reason=d.get("reason") or "–")
     if e.type == "message.received":
         return _("Hendelse mottatt: %(name)s.", name=str(d.get("name", "")).replace("_", " "))
@@ -197,6 +199,16 @@ def status_word(case: Case) -> str:
     return _(STATUS_WORDS.get(case.status, case.status))
 
 
+def deadline_history(case: Case) -> list[Any]:
+    """Every agreed move of the case's deadlines (``engine.deadline_changes``), oldest first."""
+    try:
+        from engine.store.timers import DeadlineChange
+    except ImportError:      # the deadline-change capability is not installed
+        return []
+    return list(db.session.scalars(sa.select(DeadlineChange).where(DeadlineChange.case_id == case.id)
+                                   .order_by(DeadlineChange.at, DeadlineChange.id)))
+
+
 def view(case: Case) -> dict[str, Any]:
     """Everything the case page template needs, in one dict."""
     names = element_names(case)
@@ -204,7 +216,7 @@ def view(case: Case) -> dict[str, Any]:
     timers = cases.case_timers(case)
     events = cases.case_events(case)
     people = user_names(events)
-    dls = deadlines(case, names, tasks, timers, events)
+    dls = deadlines(case, names, tasks, timers, events, deadline_history(case))
     data = cases.case_data(case)
     return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people),
             "answers": completed_forms(case, events, names, people, data), "markers": markers(case, tasks, events, dls),

@@ -15,7 +15,7 @@ from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.extensions import db
 from engine.store.models import Organisation, ProcessVersion, User
 from engine.web import casepage, formrender
-from engine.web.i18n import _
+from engine.web.i18n import _, format_date
 from engine.web.pages import bp, require_actor
 
 #: The process a «Ny sak» starts when several are deployed (PROCESS.md).
@@ -36,9 +36,44 @@ def case(case_id: int):
     c = cases.get_case(actor, case_id)
     if actor.has(lanes.RESIDENT) and not actor.is_caseworker:
         return redirect(url_for("pages.my_page"))
+    return _case_page(actor, c)
+
+
+def _case_page(actor, c, move: dict | None = None, status: int = 200):
     view = casepage.view(c)
     actionable = {t.id for t in cases.list_tasks(actor, c.id)}
-    return render_template("pages/case.html", actionable=actionable, **view)
+    return render_template("pages/case.html", actionable=actionable, move=move or {},
+                           may_move=actor.is_caseworker and _deadline_changes() is not None, **view), status
+
+
+def _deadline_changes():
+    """The deadline-change use cases, if that capability is installed."""
+    try:
+        from engine import deadline_changes
+    except ImportError:
+        return None
+    return deadline_changes
+
+
+@bp.post("/saker/<int:case_id>/frister/<key>/flytt")
+def move_deadline(case_id: int, key: str):
+    """«Flytt frist»: a new day and a required reason; both kept in the deadline's history."""
+    actor = require_actor()
+    module = _deadline_changes()
+    if module is None:
+        abort(404)
+    new_date, reason = request.form.get("ny_dato", ""), request.form.get("begrunnelse", "")
+    try:
+        module.move_deadline(actor, case_id, key, new_date, reason)
+    except Unprocessable as exc:
+        c = cases.get_case(actor, case_id)
+        details = exc.details if isinstance(exc.details, dict) else {}
+        errors = {"ny_dato": details.get("due_date", []), "begrunnelse": details.get("reason", [])}
+        if not any(errors.values()):
+            errors["_"] = [exc.message]
+        return _case_page(actor, c, {"key": key, "errors": errors, "ny_dato": new_date, "begrunnelse": reason}, 422)
+    flash(_("Fristen er flyttet til %(date)s.", date=format_date(new_date)), "ok")
+    return redirect(url_for("pages.case", case_id=case_id) + "#h-deadlines")
 
 
 @bp.get("/saker/<int:case_id>/diagram.bpmn")

@@ -306,3 +306,26 @@ def test_error_pages_are_friendly_norwegian_and_leak_nothing(browser, ctx, monke
     r = kari.get("/saker")
     text = r.get_data(as_text=True)
     assert r.status_code == 500 and "Noe gikk galt" in text and "hemmelig" not in text
+
+
+def test_move_deadline_needs_a_reason_and_the_responsible_unit_and_shows_history(browser, tre_baner, clock_at):
+    clock_at(2026, 3, 1, 9)
+    case = open_case("tre_baner", data={"innflytting": "2026-03-01", "deler": "4"})
+    kari = browser("kari.gamleoslo")
+    kari.post(f"/oppgaver/{_task(case.id, 'registrer').id}", {"_handling": "fullfor"})
+    kari.get("/innboks")
+    kari.post(f"/oppgaver/{_task(case.id, 'samtykke').id}", {"_handling": "fullfor"})
+    url = f"/saker/{case.id}/frister/plan/flytt"
+    ingrid = browser("ingrid.bygdoy")
+    assert "Flytt frist" in ingrid.get(f"/saker/{case.id}").get_data(as_text=True)
+    assert ingrid.post(url, {"ny_dato": "2026-03-30", "begrunnelse": "x"}, csrf=False).status_code == 400
+    r = ingrid.post(url, {"ny_dato": "2026-03-30", "begrunnelse": "  "})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Skriv hvorfor fristen flyttes" in html and 'value="2026-03-30"' in html
+    assert kari.post(url, {"ny_dato": "2026-03-30", "begrunnelse": "Avtalt"}).status_code == 403
+    assert browser("ola.grunerlokka").post(url, {"ny_dato": "2026-03-30", "begrunnelse": "Avtalt"}).status_code == 404
+    r = ingrid.post(url, {"ny_dato": "2026-03-30", "begrunnelse": "Beboeren var innlagt på sykehus"})
+    assert r.status_code == 302
+    html = ingrid.get(f"/saker/{case.id}").get_data(as_text=True)
+    assert "30. mars 2026" in html and "fra 15. mars 2026 til 30. mars 2026" in html
+    assert "Begrunnelse: Beboeren var innlagt på sykehus" in html
