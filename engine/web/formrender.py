@@ -185,7 +185,9 @@ _MISSING = object()
 def _parse_value(schema: dict, form: Mapping, root: dict, path: str) -> Any:
     t = _type(schema)
     if t == "object":
-        return parse(schema, form, root, path + "/")
+        value = parse(schema, form, root, path + "/")
+        # An optional sub-form left untouched is absent, not an object missing its required fields.
+        return _MISSING if _blank(value) else value
     if t == "array":
         items = resolve(schema.get("items") or {}, root)
         if _options(items, {}) is not None:
@@ -205,6 +207,15 @@ def _parse_value(schema: dict, form: Mapping, root: dict, path: str) -> Any:
     if path not in form:
         return _MISSING
     return _coerce(schema, form.get(path))
+
+
+def _blank(value: Any) -> bool:
+    """Nothing filled in: empty text, no choice, an unticked box, empty lists and sub-forms."""
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list):
+        return not value
+    return value in (None, "", False)
 
 
 def _present(form: Mapping, path: str) -> bool:
