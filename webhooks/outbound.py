@@ -31,7 +31,7 @@ EVENT_TYPES: dict[str, str] = {
 PUBLIC_TYPES: tuple[str, ...] = ("case.opened", "task.created", "task.completed", "deadline.overdue",
                                  "deadline.changed", "case.closed", "case.error")
 #: Keys of an audit change's data that may leave the service (no names, no free text, no form data).
-SAFE_KEYS = frozenset({"deadline", "due_at", "old_due_at", "new_due_at", "previous_due_at", "lane", "role",
+SAFE_KEYS = frozenset({"deadline", "due_at", "old_due_at", "new_due_at", "new_date", "previous_due_at", "lane", "role",
                        "process_key", "version", "timer", "kind"})
 
 MAX_RESPONSE_BYTES = 64 * 1024

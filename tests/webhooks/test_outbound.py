@@ -244,3 +244,27 @@ def test_concurrent_workers_deliver_each_event_once_in_order(api, venter, receiv
     for case in opened:
         assert [m.json["type"] for m in receiver.received if m.json["data"]["case_id"] == case["id"]] == \
             ["case.opened", "task.created", "task.completed"]
+
+
+def test_deadline_changed_and_overdue_carry_dates_but_not_the_reason(api, tre_baner, receiver, subscribe, clock_at):
+    from datetime import timedelta
+    traveller = clock_at(2026, 3, 1, 9)
+    subscribe(receiver, ["deadline.changed", "deadline.overdue"])
+    r = api("kari.gamleoslo").post("/api/v1/cases", json={
+        "process_key": "tre_baner", "bydel": "gamle-oslo", "institution": "bygdoy",
+        "resident": {"name": "Tore Testbeboer", "username": "beboer.test"},
+        "data": {"innflytting": "2026-03-01", "deler": "4"}})
+    case = complete(api, r.json, "registrer")
+    task = next(t for t in case["tasks"] if t["element_id"] == "samtykke")
+    assert api("beboer.test").post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}).status_code == 200
+    r = api("ingrid.bygdoy").post(f"/api/v1/cases/{case['id']}/deadlines/plan",
+                                  json={"due_date": "2026-03-20", "reason": "Beboeren Tore er syk"})
+    assert r.status_code in (200, 201), r.json
+    traveller.shift(timedelta(days=30))
+    assert cases.fire_due_timers() == 1
+    outbox.deliver_due()
+    assert receiver.types() == ["deadline.changed", "deadline.overdue"]
+    changed, overdue = (m.json["data"] for m in receiver.received)
+    assert changed["deadline"] == "plan" and changed["new_date"] == "2026-03-20" and changed["old_due_at"]
+    assert overdue["deadline"] == "plan" and overdue["due_at"].startswith("2026-03-20")
+    assert all(b"syk" not in m.body and b"Tore" not in m.body for m in receiver.received)
