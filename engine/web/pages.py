@@ -8,6 +8,7 @@ token-authenticated JSON API and the signed webhooks are exempt.  The task and c
 """
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,8 +26,8 @@ from engine.web import i18n, inbox as inbox_mod
 from engine.web.auth import current_user
 from engine.web.i18n import _
 
-bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("pages", __name__, template_folder="templates")
+STATIC = os.path.join(os.path.dirname(__file__), "static")
 csrf = CSRFProtect()
 
 #: Blueprints that authenticate each request themselves (bearer token, webhook signature).
@@ -175,6 +176,8 @@ def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # The app's own /static route serves the web folder (CSS, our scripts, bpmn-js under vendor/).
+    app.static_folder = STATIC
     i18n.init_app(app)
     csrf.init_app(app)
     app.before_request(_csrf_guard)

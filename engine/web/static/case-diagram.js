@@ -19,7 +19,7 @@
       el.setAttribute("data-ready", "1");
     })
     .catch(function () {
-      el.textContent = "Diagrammet kunne ikke vises.";
+      el.textContent = el.getAttribute("data-error") || "Diagrammet kunne ikke vises.";
       el.setAttribute("data-ready", "error");
     });
 })();

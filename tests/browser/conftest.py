@@ -1,0 +1,88 @@
+"""Browser tests: the app served by werkzeug in a thread of the test process (same database), driven
+by Debian's Chromium through Playwright.  Skipped, with the reason printed, only when Chromium is
+absent (``make browser`` installs it; ``playwright install`` cannot download browsers here)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import open_case, web_rik  # noqa: F401 - shared fixtures and helpers
+
+CHROMIUM = os.environ.get("TILBOLIG_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _chromium_path() -> str | None:
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on 127.0.0.1:<free port>, in a thread, for the whole session."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = _chromium_path()
+    if path is None:
+        message = f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
+        print("SKIP:", message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(chromium, live_server, ctx, users):
+    context = chromium.new_context(base_url=live_server, locale="nb-NO", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture()
+def tegnet(ctx, users):
+    """The three-lane fixture process *with* a drawing (BPMN DI), so bpmn-js can show it.  The real
+    process is used instead when ``processes/`` deploys."""
+    from engine import deployments
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    files = {"tre_baner_tegnet.bpmn": (Path(__file__).parent / "fixtures" / "tre_baner_tegnet.bpmn").read_bytes(),
+             "enkel.schema.json": (fixtures / "enkel.schema.json").read_bytes()}
+    return deployments.deploy(files, None).versions[0]
+
+
+def login(page, username: str, password: str = "test-passord") -> None:
+    """Log in through the login form, as a person would."""
+    page.goto("/logg-inn")
+    page.get_by_label("Brukernavn").fill(username)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_load_state()
+
+
+def logout(page) -> None:
+    page.get_by_role("button", name="Logg ut").click()
+    page.wait_for_url("**/logg-inn")
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,156 @@
+"""The caseworker and resident app in a real browser (Chromium via Playwright)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from engine import clock
+from engine.extensions import db
+from engine.store.models import OpenTask
+from tests.browser.conftest import login, logout, screenshot
+from tests.web.conftest import open_case
+
+pytestmark = pytest.mark.browser
+
+
+def _task(case_id: int, element_id: str) -> OpenTask:
+    return db.session.scalar(sa.select(OpenTask).where(OpenTask.case_id == case_id, OpenTask.element_id == element_id))
+
+
+def _today() -> str:
+    return clock.today_oslo().isoformat()
+
+
+def test_login_inbox_order_filters_claim_and_phone_width(page, tre_baner):
+    made = []
+    for name, days in (("Anne Andersen", 20), ("Bjørn Berg", -3), ("Cecilie Carlsen", 4)):
+        c = open_case("tre_baner", data={"innflytting": _today(), "deler": "4"})
+        c.resident_name = name
+        t = _task(c.id, "registrer")
+        t.due_at = clock.now().replace(hour=12) + timedelta(days=days)
+        made.append(t.id)
+        db.session.commit()
+    login(page, "kari.gamleoslo")
+    assert page.url.endswith("/innboks")
+    rows = page.locator("#inbox tbody tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).get_attribute("data-task") for i in range(3)] == [made[1], made[2], made[0]]
+    assert "overdue" in rows.nth(0).get_attribute("class")
+    assert page.locator("#nav-count").inner_text() == "3" and page.locator("#nav-overdue").inner_text() == "1"
+    screenshot(page, "inbox")
+    # overdue only
+    page.get_by_label("Bare over fristen").check()
+    page.get_by_role("button", name="Filtrer").click()
+    assert page.locator("#inbox tbody tr").count() == 1 and "Bjørn Berg" in page.locator("#inbox").inner_text()
+    # step filter + claim + «bare mine»
+    page.goto("/innboks?steg=registrer")
+    assert page.locator("#inbox tbody tr").count() == 3
+    page.locator(f'tr[data-task="{made[2]}"]').get_by_role("button", name="Ta oppgaven").click()
+    page.get_by_label("Vis").select_option("mine")
+    page.get_by_role("button", name="Filtrer").click()
+    assert page.locator("#inbox tbody tr").count() == 1 and "Cecilie Carlsen" in page.locator("#inbox").inner_text()
+    # phone width: nothing wider than the screen
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/innboks")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376
+    # keyboard: the skip link is the first stop and leads to the content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Hopp til innholdet"
+    logout(page)
+
+
+def test_form_errors_keep_values_then_draft_survives_reload_then_complete(page, web_rik):
+    case = open_case("web_rik", data={"innflytting": _today(), "vurdering": "Trenger bolig"})
+    task_id = _task(case.id, "kontakter").id
+    login(page, "kari.gamleoslo")
+    page.goto(f"/oppgaver/{task_id}")
+    page.get_by_label("Dato for møtet").fill("")
+    page.get_by_label("Antall deltakere").fill("tolv")
+    page.get_by_label("Merknad").fill("Avtalt på telefon")
+    page.get_by_role("button", name="Fullfør").click()
+    summary = page.locator("#feiloppsummering")
+    assert summary.is_visible() and "Skjemaet har feil" in summary.inner_text()
+    assert page.evaluate("document.activeElement.id") == "feiloppsummering"
+    assert "Må være et heltall" in page.locator("#f-antall-error").inner_text()
+    assert "Feltet må fylles ut" in page.locator("#f-dato-error").inner_text()
+    assert "Må ha minst 1" in page.locator("#f-kontakter-error").inner_text()
+    assert page.get_by_label("Antall deltakere").input_value() == "tolv"
+    assert page.get_by_label("Merknad").input_value() == "Avtalt på telefon"
+    assert page.get_by_label("Antall deltakere").get_attribute("aria-invalid") == "true"
+    screenshot(page, "task-errors")
+    # fix, add a contact row (server-side), save a draft, reload
+    page.get_by_label("Antall deltakere").fill("3")
+    page.get_by_role("button", name="Legg til").click()
+    page.get_by_label("Navn").fill("Eva Kontakt")
+    page.get_by_label("Behov for booppfølging").select_option("ja")
+    page.get_by_label("privat").check()
+    page.get_by_role("button", name="Lagre utkast").click()
+    assert "Utkastet er lagret" in page.locator(".flashes").inner_text()
+    page.reload()
+    assert page.get_by_label("Navn").input_value() == "Eva Kontakt"
+    assert page.get_by_label("Antall deltakere").input_value() == "3"
+    assert page.get_by_label("privat").is_checked()
+    page.get_by_label("Dato for møtet").fill(_today())
+    page.get_by_role("button", name="Fullfør").click()
+    page.wait_for_url(f"**/saker/{case.id}")
+    assert "er fullført" in page.locator(".flashes").inner_text()
+    assert "Registrer kontakter" in page.locator("#timeline").inner_text()
+    page.get_by_text("Registrer kontakter –").click()
+    assert "Eva Kontakt" in page.locator("details.answer").inner_text()
+
+
+def test_case_page_diagram_highlights_current_task_and_deadline_moves_with_reason(page, tegnet):
+    case = open_case("tre_baner_tegnet", data={"innflytting": _today()})
+    login(page, "kari.gamleoslo")
+    page.goto(f"/oppgaver/{_task(case.id, 'registrer').id}")
+    page.get_by_role("button", name="Fullfør").click()
+    page.goto(f"/oppgaver/{_task(case.id, 'samtykke').id}")
+    assert "Du fyller ut på vegne av beboeren" in page.locator("#on-behalf").inner_text()
+    page.get_by_role("button", name="Fullfør").click()
+    logout(page)
+    login(page, "ingrid.bygdoy")
+    page.goto(f"/saker/{case.id}")
+    page.wait_for_selector("#diagram[data-ready='1']")
+    assert page.locator('#diagram [data-element-id="plan"].tb-current').count() == 1
+    assert page.locator('#diagram [data-element-id="registrer"].tb-done').count() == 1
+    row = page.locator('tr[data-deadline="plan"]')
+    row.locator("summary").click()
+    new_day = (clock.today_oslo() + timedelta(days=30)).isoformat()
+    row.get_by_label("Ny frist").fill(new_day)
+    row.get_by_role("button", name="Flytt fristen").click()
+    assert "Skriv hvorfor fristen flyttes" in page.locator('tr[data-deadline="plan"]').inner_text()
+    row = page.locator('tr[data-deadline="plan"]')
+    assert row.get_by_label("Ny frist").input_value() == new_day
+    row.get_by_label("Begrunnelse (påkrevd)").fill("Beboeren var på sykehus i to uker")
+    row.get_by_role("button", name="Flytt fristen").click()
+    assert "Fristen er flyttet" in page.locator(".flashes").inner_text()
+    history = page.locator('tr[data-deadline="plan"] ul.history').inner_text()
+    assert "Beboeren var på sykehus i to uker" in history and "Ingrid Berg" in history
+    assert "flyttet fristen" in page.locator("#timeline").inner_text()
+    page.wait_for_selector("#diagram[data-ready='1']")
+    screenshot(page, "case")
+
+
+def test_resident_completes_own_task_and_another_bydel_gets_404(page, tre_baner):
+    case = open_case("tre_baner", data={"innflytting": _today(), "deler": "4"})
+    login(page, "kari.gamleoslo")
+    page.goto(f"/oppgaver/{_task(case.id, 'registrer').id}")
+    page.get_by_role("button", name="Fullfør").click()
+    logout(page)
+    login(page, "beboer.test")
+    assert page.url.endswith("/min-side")
+    assert "Oppholdet ditt på Bygdøy mestringsenhet" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Gi samtykke").click()
+    assert page.locator("#on-behalf").count() == 0
+    page.get_by_role("button", name="Fullfør").click()
+    page.wait_for_url("**/min-side")
+    assert "er fullført" in page.locator(".flashes").inner_text()
+    assert "Gi samtykke" in page.locator("main").inner_text()          # under «Dette er gjort»
+    assert "Lag plan for oppholdet" in page.locator("#my-deadlines").inner_text()
+    logout(page)
+    login(page, "ola.grunerlokka")
+    response = page.goto(f"/saker/{case.id}")
+    assert response.status == 404
+    assert "Fant ikke siden" in page.locator("h1").inner_text()
