@@ -87,7 +87,7 @@ def _pending(template_id: int, n: int) -> None:
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         ids = db.session.execute(sa.insert(Case).returning(Case.id),
-                                 [{**base, "state": "{}"} for _ in range(size)]).scalars().all()
+                                 [{**base, "status": "running", "state": "{}"} for _ in range(size)]).scalars().all()
         db.session.execute(sa.insert(Timer), [
             {"case_id": cid, "task_id": f"00000000-0000-4000-8000-{cid:012d}", "element_id": "plan_frist",
              "name": "14 dager", "kind": "deadline", "deadline_key": "plan",
@@ -142,11 +142,19 @@ def _batch(snap: dict, dues: list[datetime]) -> list[int]:
     return ids
 
 
-def _run_workers(n: int, seconds: float) -> None:
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", PG, f"bench-{n}-{i}", str(seconds)], cwd=ROOT)
-             for i in range(n)]
+def _start_workers(n: int, seconds: float) -> list[subprocess.Popen]:
+    """Start ``n`` worker processes and wait until each is connected and ticking."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", PG, f"bench-{n}-{i}", str(seconds)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True) for i in range(n)]
     for p in procs:
-        p.wait()
+        while (line := p.stdout.readline()) and line.strip() != "READY":
+            pass
+    return procs
+
+
+def _wait(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.communicate()
 
 
 def _fired(ids: list[int]) -> list[tuple[datetime, datetime]]:
@@ -169,16 +177,17 @@ def _pct(values: list[float], p: float) -> float:
 
 def measure(snap: dict, workers: int) -> dict:
     # lateness: a trickle falling due over TRICKLE_SECONDS, starting once the workers are up
-    start = datetime.now(timezone.utc) + timedelta(seconds=3)
+    procs = _start_workers(workers, 2 + TRICKLE_SECONDS + 2)
+    start = datetime.now(timezone.utc) + timedelta(seconds=2)
     step = TRICKLE_SECONDS / TRICKLE
     ids = _batch(snap, [start + timedelta(seconds=i * step) for i in range(TRICKLE)])
-    _run_workers(workers, 3 + TRICKLE_SECONDS + 2)
+    _wait(procs)
     fired = _fired(ids)
     late = [(f - d).total_seconds() for d, f in fired]
-    # throughput: a burst already due (catch-up after downtime)
+    # throughput: a burst already due (catch-up after downtime); measured first fire → last fire
     ids = _batch(snap, [datetime.now(timezone.utc) - timedelta(hours=24) + timedelta(milliseconds=i)
-                               for i in range(BURST)])
-    _run_workers(workers, -120)
+                        for i in range(BURST)])
+    _wait(_start_workers(workers, -120))
     burst = _fired(ids)
     times = sorted(f for _, f in burst)
     span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else float("nan")
@@ -194,6 +203,9 @@ def worker_main(url: str, name: str, seconds: float) -> None:
     until_idle = seconds <= 0        # burst: stop once a drain finds nothing due
     end = time.monotonic() + abs(seconds)
     with app.app_context():
+        timer_worker.next_due_in(0.0)      # connect before saying ready
+        print("READY", flush=True)
+        end = time.monotonic() + abs(seconds)
         while time.monotonic() < end:
             fired = timer_worker.tick(name).timers_fired
             if until_idle and fired == 0:
@@ -213,6 +225,7 @@ def main() -> list[dict]:
         print(f"  skipped: PostgreSQL is not reachable at {PG} ({str(exc).splitlines()[0]})")
         return []
     from engine import create_app
+    from engine.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": PG, "SCHEDULER_ENABLED": False})
     rows = []
@@ -222,6 +235,8 @@ def main() -> list[dict]:
         t0 = time.perf_counter()
         _pending(template, PENDING)
         print(f"  inserted {PENDING:,} pending timers in {time.perf_counter() - t0:.1f} s")
+        with db.engine.begin() as conn:    # what autovacuum does soon after a bulk load
+            conn.execute(sa.text("ANALYZE cases; ANALYZE timers"))
         for workers in (1, 2):
             rows.append(measure(snap, workers))
     print(f"  {'workers':>7} {'lateness p50':>13} {'p99':>8} {'max':>8} {'burst fired/s':>14}")

@@ -158,8 +158,10 @@ def tick(worker: str) -> DrainResult:
 
 def next_due_in(max_seconds: float) -> float:
     """Seconds until the next timer may fire (capped), so a worker can sleep just long enough."""
-    due = db.session.scalar(sa.select(sa.func.min(Timer.due_at)).join(Case, Case.id == Timer.case_id).where(
-        Timer.broken_reason.is_(None), Case.status == cases.RUNNING))
+    # ORDER BY … LIMIT 1 walks the due_at index; min() over the join would scan every timer
+    due = db.session.scalar(sa.select(Timer.due_at).join(Case, Case.id == Timer.case_id).where(
+        Timer.due_at.is_not(None), Timer.broken_reason.is_(None), Case.status == cases.RUNNING)
+        .order_by(Timer.due_at).limit(1))
     db.session.rollback()
     if due is None:
         return max_seconds
@@ -175,10 +177,17 @@ def run(worker: str, tick_seconds: float = 1.0, once: bool = False, stop=None) -
     """
     total = 0
     while True:
-        total += tick(worker).timers_fired
+        try:
+            total += tick(worker).timers_fired
+            wait = next_due_in(tick_seconds)
+        except Exception:  # noqa: BLE001 - e.g. the database restarting: keep the worker alive
+            if once:
+                raise
+            db.session.rollback()
+            log.exception("timer worker tick failed; retrying in %s s", tick_seconds)
+            wait = tick_seconds
         if once or (stop is not None and stop.is_set()):
             return total
-        wait = next_due_in(tick_seconds)
         if stop is not None:
             if stop.wait(wait):
                 return total

@@ -100,3 +100,11 @@ def test_timers_endpoint_lists_due_and_overdue_and_refuses_unknown_state(api, tr
     overdue = api("leder.bygdoy").get("/api/v1/timers?state=overdue").json["overdue_tasks"]
     assert [t["element_id"] for t in overdue] == ["plan"]
     assert api("admin").get("/api/v1/timers?state=nonsense").status_code == 422
+
+
+@pytest.mark.parametrize("expression", ['"14 dager"', '"2026-02-30T00:00:00+01:00"', "42"])
+def test_a_constant_timer_expression_that_is_not_a_date_or_duration_is_refused_at_deploy(users, expression):
+    from engine.errors import DeploymentInvalid
+    with pytest.raises(DeploymentInvalid) as info:
+        _deploy_variant(expression)
+    assert [p.element_id for p in info.value.problems] == ["plan_frist"]
