@@ -5,6 +5,8 @@ A real HTTP receiver (``http.server``, HTTP/1.1 keep-alive) runs on 127.0.0.1 in
    ``task.created``), then time ``outbox.deliver_due`` draining the queue — one worker, then four.
 2. Latency: a worker polls the outbox every 10 ms while cases are opened at a steady rate; the
    time from the commit of the change to the receiver having the signed event, p50/p99.
+3. Inbound: time to answer 202 for a signed event (verify, de-duplicate, store), for an event
+   matching no case and for one whose case is not waiting yet (a delivery attempt, then held).
 SQLite file by default; ``BENCH_DATABASE_URL=postgresql+psycopg://…`` for PostgreSQL.
 """
 from __future__ import annotations
@@ -50,6 +52,11 @@ class _Receiver:
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+def clock_now():
+    from engine import clock
+    return clock.now()
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -145,12 +152,29 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
                    if b["type"] == "case.opened" and b["data"]["case_id"] in committed]
         rows.append(("commit → delivery p50", f"{len(lat)} events", f"{statistics.median(lat):.1f} ms", "poll 10 ms"))
         rows.append(("commit → delivery p99", f"{len(lat)} events", f"{_pct(lat, 99):.1f} ms", "poll 10 ms"))
+        # 3. inbound: verify + de-duplicate + store + 202 (unmatched), and with a delivery attempt (held)
+        from engine.store.models import Case
+        from webhooks import signing
+        source, secret = subscriptions.add_source("bench", None, ["bolig_tilbudt"])
+        client = app.test_client()
+        some_case = db.session.scalar(sa.select(Case.id).limit(1))
+        for label, target in (("unmatched", {"external_ref": "FINNES-IKKE"}), ("held", {"case_id": some_case})):
+            times = []
+            for i in range(200):
+                body = json.dumps({"type": "bolig_tilbudt", "data": {"dato": "2026-05-01"}, **target})
+                headers = signing.sign_headers(secret, f"evt_{label}_{i}", clock_now(), body)
+                t0 = time.perf_counter()
+                r = client.post("/webhooks/inbound/bench", data=body, headers=headers)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 202 and r.json["state"] == label, r.json
+            rows.append((f"inbound 202 p50 ({label})", "200 events", f"{statistics.median(times):.1f} ms", ""))
+            rows.append((f"inbound 202 p99 ({label})", "200 events", f"{_pct(times, 99):.1f} ms", ""))
     receiver.server.shutdown()
     db_name = "PostgreSQL" if not url.startswith("sqlite") else "SQLite (WAL, synchronous=NORMAL)"
     print(f"\nWebhooks to a local receiver on 127.0.0.1 — {db_name}")
-    print(f"{'':28} {'workload':>12} {'result':>12} {'note':>12}")
+    print(f"{'':30} {'workload':>12} {'result':>12} {'note':>12}")
     for name, work, result, note in rows:
-        print(f"{name:28} {work:>12} {result:>12} {note:>12}")
+        print(f"{name:30} {work:>12} {result:>12} {note:>12}")
     return rows
 
 

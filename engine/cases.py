@@ -492,6 +492,17 @@ def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[
         raise
 
 
+def waiting_messages(case_id: int) -> set[str]:
+    """Message names the case waits for now (empty if it is not active); reads, never writes."""
+    case = db.session.get(Case, case_id)
+    if case is None or case.status not in ACTIVE:
+        return set()
+    rt = runtime_state.state()
+    wf = _workflow(case)
+    rt.keep_workflow(case.id, case.version, wf)
+    return set(rt.engine.waiting_messages(wf))
+
+
 def due_case_ids(now: datetime | None = None, limit: int = 100) -> list[int]:
     """Cases with a timer due, oldest first (the database decides what is due)."""
     now = now or clock.now()

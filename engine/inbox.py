@@ -138,12 +138,22 @@ def deliver_held(case_id: int) -> int:
         progress = True
         while progress:
             progress = False
-            ids = list(db.session.scalars(sa.select(InboundEvent.id).where(
-                InboundEvent.case_id == case_id, InboundEvent.state == HELD).order_by(InboundEvent.id)))
-            for event_id in ids:
+            held = db.session.execute(sa.select(InboundEvent.id, InboundEvent.message_name).where(
+                InboundEvent.case_id == case_id, InboundEvent.state == HELD).order_by(InboundEvent.id)).all()
+            if not held:                       # the common case: one indexed SELECT per step
+                break
+            waiting = cases.waiting_messages(case_id)
+            tried: set[str] = set()
+            for event_id, name in held:
+                # Only the oldest held event per awaited message: a catch consumes one at a time.
+                if name not in waiting or name in tried:
+                    continue
+                tried.add(name)
                 if try_deliver(event_id) == DELIVERED:
                     delivered += 1
                     progress = True
+                    break                      # the case moved: ask again what it waits for
+            db.session.rollback()              # end the read transaction (SQLite snapshot)
     except Exception:  # noqa: BLE001 — the worker tick will try again
         db.session.rollback()
         log.exception("delivering held events of case %s failed", case_id)

@@ -56,7 +56,7 @@ def test_early_offer_is_held_and_delivered_when_the_case_reaches_the_wait(ctx, a
     r = _post(ctx, _offer(case_id=case["id"]))
     assert r.status_code == 202 and r.json["state"] == "held"
     held = api("admin").get("/api/v1/webhooks/inbound?state=held").json
-    assert [e["case_id"] for e in held] == [case["id"]] and "venter ikke" in held[0]["last_error"]
+    assert [e["case_id"] for e in held] == [case["id"]]
     after = complete(api, case, "soknad")                    # the step that reaches the catch event
     assert [t["element_id"] for t in after["tasks"]] == ["flytt"]
     assert cases.case_data(cases._case(case["id"]))["bolig_tilbud"] == {"dato": "2026-04-01"}
