@@ -19,6 +19,8 @@ from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Organisation
 
 MINE, ORGANISATION = "mine", "org"
+#: Rows drawn at most; beyond that the filters narrow the list (the count says how many there are).
+LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def inbox_query(actor: Actor, flt: InboxFilter):
     return query
 
 
-def inbox(actor: Actor, flt: InboxFilter, limit: int = 500) -> list[tuple[OpenTask, Case, str, str]]:
+def inbox(actor: Actor, flt: InboxFilter, limit: int = LIMIT) -> list[tuple[OpenTask, Case, str, str]]:
     """Rows of (task, case, bydel name, institution name): overdue first, then by due date."""
     bydel = sa.orm.aliased(Organisation)
     inst = sa.orm.aliased(Organisation)

@@ -102,7 +102,7 @@ def inbox():
     users = {u.id: u.display_name for u in db.session.scalars(
         sa.select(User).where(User.id.in_({t.claimed_by_id for t, *_ in rows if t.claimed_by_id})))}
     return render_template("pages/inbox.html", rows=rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
-                           actor=actor)
+                           actor=actor, limit=inbox_mod.LIMIT)
 
 
 @bp.post("/oppgaver/<task_id>/ta")
