@@ -206,6 +206,10 @@ def _project_timers(case: Case, wf, now: datetime) -> list[Change]:
                                      data={"reason": t.broken_reason}))
         else:
             old_due = clock.as_utc(row.due_at) if row.due_at else None
+            if old_due is not None and old_due <= now and t.due != old_due and row.broken_reason is None:
+                # a cycle fired and re-armed under the same task id
+                events.append(Change("timer.fired", element_id=row.element_id, task_id=task_id,
+                                     data={"due_at": old_due.isoformat(), "kind": row.kind, "deadline": row.deadline_key}))
             if (old_due, row.broken_reason, row.kind) != (t.due, t.broken_reason, t.kind):
                 db.session.connection().execute(sa.update(Timer).where(Timer.id == row.id).values(**values))
             else:

@@ -45,7 +45,7 @@ def worker_cmd(once: bool, tick: float | None, name: str | None) -> None:
     seconds = tick if tick is not None else float(current_app.config.get("SCHEDULER_TICK_SECONDS", 1.0))
     worker = name or timer_worker.worker_name()
     if not once:
-        click.echo(f"{worker}: fyrer forfalte tidtakere (hvert {seconds}. sekund); Ctrl-C stopper")
+        click.echo(f"{worker}: fyrer forfalte tidtakere (tikker hvert {seconds:g} s); Ctrl-C stopper")
     try:
         fired = timer_worker.run(worker, seconds, once=once)
     except KeyboardInterrupt:

@@ -108,3 +108,27 @@ def test_a_constant_timer_expression_that_is_not_a_date_or_duration_is_refused_a
     with pytest.raises(DeploymentInvalid) as info:
         _deploy_variant(expression)
     assert [p.element_id for p in info.value.problems] == ["plan_frist"]
+
+
+def test_cycle_timer_is_projected_as_cycle_and_each_firing_is_recorded(api, users, clock_at):
+    text = (FIXTURES / "tre_baner.bpmn").read_text().replace(
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">frist(innflytting, "P14D")</bpmn:timeDate>',
+        '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R2/2026-03-05T00:00:00+00:00/P1D"</bpmn:timeCycle>')
+    deployments.deploy({"tre_baner.bpmn": text.encode(),
+                        "enkel.schema.json": (FIXTURES / "enkel.schema.json").read_bytes()}, None)
+    clock_at(2026, 3, 1, 9)
+    case = case_at_plan(api)
+    row = db.session.scalar(sa.select(Timer).where(Timer.case_id == case["id"]))
+    assert row.kind == "cycle" and row.due_at.replace(tzinfo=timezone.utc) == datetime(2026, 3, 5, tzinfo=timezone.utc)
+    clock_at(2026, 3, 5, 0, 0, 1)
+    assert timer_worker.drain().timers_fired == 1
+    row = db.session.scalar(sa.select(Timer).where(Timer.case_id == case["id"]))
+    assert row.due_at.replace(tzinfo=timezone.utc) == datetime(2026, 3, 6, tzinfo=timezone.utc)
+    clock_at(2026, 3, 7)
+    assert timer_worker.drain().timers_fired == 1
+    row = db.session.scalar(sa.select(Timer).where(Timer.case_id == case["id"]))
+    assert row.due_at is None and row.broken_reason is None      # finished cycle: waits for its host, never due
+    assert [e.data["due_at"] for e in fired_events(case["id"])] == ["2026-03-05T00:00:00+00:00",
+                                                                     "2026-03-06T00:00:00+00:00"]
+    folg_opp = [t for t in api("leder.bygdoy").get("/api/v1/tasks").json if t["element_id"] == "folg_opp"]
+    assert len(folg_opp) == 2                                     # one reminder task per firing
