@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn import lanes, scripts
+from engine.bpmn import deadlines, lanes, scripts
 from engine.errors import DeploymentInvalid, Problem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -322,7 +322,7 @@ def _check_timer_literal(ed: TimerEventDefinition) -> str | None:
             ast.parse(expression, mode="eval")
         except SyntaxError as exc:
             return f"tidsuttrykket kan ikke tolkes: {exc.msg}"
-        return None   # an expression over data: checked at run time
+        return _check_frist_period(expression)   # otherwise an expression over data: checked at run time
     if not isinstance(value, str):
         return f"tidsuttrykket må gi tekst (ISO 8601), ikke {type(value).__name__}"
     try:
@@ -334,4 +334,20 @@ def _check_timer_literal(ed: TimerEventDefinition) -> str | None:
             TimerEventDefinition.parse_iso_duration(value)
     except Exception:  # noqa: BLE001 - the engine raises a bare Exception here
         return f"«{value}» er ikke en gyldig ISO 8601-dato/varighet"
+    return None
+
+
+def _check_frist_period(expression: str) -> str | None:
+    """``frist(anker, "P14D")`` with a constant period: the period is known now, so check it now."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("frist", "frist_dato")
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
+            try:
+                deadlines.parse_period(node.args[1].value)
+            except deadlines.DeadlineError as exc:
+                return f"ugyldig frist i tidsuttrykket: {exc}"
     return None
