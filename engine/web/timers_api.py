@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from engine import clock, deadline_changes, timer_overview
 from engine.errors import BadRequest
@@ -57,7 +57,12 @@ def move_deadline(case_id: int, key: str):
 def list_timers():
     actor = require_actor()
     view = timer_overview.overview(actor, request.args.get("state", "due"))
+    # a worker that has not ticked for several intervals (at least 30 s) is taken to have stalled
+    stall_after = max(30.0, 5 * float(current_app.config.get("SCHEDULER_TICK_SECONDS", 1.0)))
+    ages = [timer_overview.heartbeat_age(b, view.now) for b in view.heartbeats]
     return jsonify({
+        "scheduler": {"newest_heartbeat_age_seconds": round(min(ages), 3) if ages else None,
+                      "stalled": not ages or min(ages) > stall_after, "stall_after_seconds": stall_after},
         "state": view.state, "now": view.now.isoformat(),
         "timers": [_timer_json(t) for t in view.timers],
         "overdue_tasks": [{"id": t.id, "case_id": t.case_id, "element_id": t.element_id, "name": t.name,

@@ -110,6 +110,9 @@ def test_heartbeat_counts_ticks_and_fired_timers(api, tre_baner, clock_at):
     clock_at(2026, 3, 16, 0, 1)
     body = api("admin").get("/api/v1/timers?state=due").json
     assert body["heartbeats"][0]["worker"] == "arbeider-1" and body["heartbeats"][0]["age_seconds"] == 60.0
+    assert body["scheduler"] == {"newest_heartbeat_age_seconds": 60.0, "stalled": True, "stall_after_seconds": 30.0}
+    clock_at(2026, 3, 16, 0, 0, 10)
+    assert api("admin").get("/api/v1/timers").json["scheduler"]["stalled"] is False
 
 
 def test_flask_worker_once_fires_due_timers(api, tre_baner, clock_at, ctx):

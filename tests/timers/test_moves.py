@@ -36,6 +36,7 @@ def test_moving_a_deadline_rearms_the_timer_and_keeps_history(api, tre_baner, cl
     r = _move(api, "leder.bygdoy", case["id"], due_date="2026-04-07", reason="Ny avtale")
     assert r.status_code == 200
     body = api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}/deadlines").json
+    assert api("ola.grunerlokka").get(f"/api/v1/cases/{case['id']}/deadlines").status_code == 404
     [deadline] = body["deadlines"]
     assert deadline["due_date"] == "2026-04-07" and deadline["due_at"] == "2026-04-07T22:00:00+00:00"
     assert [(c["by"], c["new_date"], c["reason"]) for c in deadline["changes"]] == [
