@@ -163,13 +163,17 @@ def deliver_held(case_id: int) -> int:
 
 
 def tick(limit: int = 100) -> int:
-    """Worker tick: re-correlate unmatched events, then retry held events of active cases."""
+    """Worker tick: re-correlate unmatched events, give up held events of ended cases, retry the rest."""
     for event in db.session.scalars(sa.select(InboundEvent).where(InboundEvent.state == UNMATCHED)
                                     .order_by(InboundEvent.id).limit(limit)):
         case_id, why = _correlate(event.requested_case_id, event.external_ref) \
             if (event.requested_case_id or event.external_ref) else (None, None)
         if case_id:
             event.case_id, event.state, event.last_error = case_id, HELD, None
+    # A case that has ended will never wait again: its held events are given up, visibly.
+    ended = sa.select(Case.id).where(Case.status.in_((cases.COMPLETED, cases.TERMINATED)))
+    db.session.execute(sa.update(InboundEvent).where(InboundEvent.state == HELD, InboundEvent.case_id.in_(ended))
+                       .values(state=FAILED, last_error="Saken er avsluttet før den ventet på hendelsen."))
     db.session.commit()
     case_ids = list(db.session.scalars(
         sa.select(InboundEvent.case_id).join(Case, Case.id == InboundEvent.case_id)

@@ -161,3 +161,6 @@ def test_an_offer_for_a_case_waiting_for_something_else_stays_held(ctx, api, ven
     after = api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}").json
     complete(api, after, "flytt")
     assert _received(case["id"]) == 1
+    inbox.tick()                                            # the case has ended: the second offer is given up
+    failed = api("admin").get("/api/v1/webhooks/inbound?state=failed").json
+    assert [e["case_id"] for e in failed] == [case["id"]] and "avsluttet" in failed[0]["last_error"]
