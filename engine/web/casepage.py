@@ -184,14 +184,44 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
     return out
 
 
+def _call_activities(case: Case):
+    """Element id → the ids to mark in the drawn (main) process: itself if it is drawn there, else the
+    call activities that run the process it belongs to (a task inside «Opphold på institusjon» lights
+    up that call activity)."""
+    bundle = deployments.bundle_for(case.process_version_id)
+    main = {getattr(ts, "bpmn_id", None) for ts in bundle.spec.task_specs.values()}
+    owner: dict[str, str] = {}
+    for name, spec in bundle.subprocess_specs.items():
+        for ts in spec.task_specs.values():
+            owner.setdefault(getattr(ts, "bpmn_id", None), name)
+    callers: dict[str, list[str]] = {}
+    for specs in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for ts in specs.task_specs.values():
+            called = getattr(ts, "spec", None)
+            if isinstance(called, str) and getattr(ts, "bpmn_id", None):
+                callers.setdefault(called, []).append(ts.bpmn_id)
+
+    def lift(element_id: str, depth: int = 0) -> list[str]:
+        if element_id in main or depth > 5:
+            return [element_id]
+        process = owner.get(element_id)
+        out = []
+        for caller in callers.get(process, []):
+            out += lift(caller, depth + 1)
+        return out or [element_id]
+    return lift
+
+
 def markers(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, list[str]]:
     """Element ids for bpmn-js: what is open now, what has been done, and what is overdue."""
     done = []
     for e in events:
         if e.type in ("task.completed", "timer.fired", "message.received") and e.element_id and e.element_id not in done:
             done.append(e.element_id)
-    current = sorted({t.element_id for t in tasks})
-    overdue = sorted({d.element_id for d in dls if d.overdue and d.element_id})
+    lift = _call_activities(case)
+    current = sorted({e for t in tasks for e in lift(t.element_id)})
+    overdue = sorted({e for d in dls if d.overdue and d.element_id for e in lift(d.element_id)})
+    done = [e for d in done for e in lift(d)]
     return {"current": current, "done": [d for d in done if d not in current], "overdue": overdue}
 
 

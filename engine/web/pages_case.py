@@ -101,11 +101,19 @@ def _start_schema(pv: ProcessVersion | None) -> dict:
 
 
 def _start_ui(pv: ProcessVersion | None) -> dict:
+    """The start form's UI schema: the start event's ``formUiSchemaFilename``, else ``<name>.uischema.json``."""
     if pv is None:
         return {}
     bundle = deployments.bundle_for(pv.id)
     name = cases.start_form(bundle)
-    return (bundle.form(name.replace(".schema.json", ".uischema.json")) if name else None) or {}
+    if not name:
+        return {}
+    for ts in bundle.spec.task_specs.values():
+        if type(ts).__name__ == "StartEvent":
+            props = (getattr(ts, "extensions", None) or {}).get("properties", {}) or {}
+            if props.get("formUiSchemaFilename"):
+                return bundle.form(props["formUiSchemaFilename"]) or {}
+    return bundle.form(name.replace(".schema.json", ".uischema.json")) or {}
 
 
 @bp.route("/saker/ny", methods=["GET", "POST"])
