@@ -261,8 +261,10 @@ def _expressions(ts) -> Iterable[tuple[str, str]]:
         if ext.get(key):
             yield "exec", ext[key]
     for cond in (getattr(ts, "cond_task_specs", None) or []):
-        if cond[0]:
-            yield "eval", cond[0]
+        if cond[0]:   # a _BpmnCondition: its expression text is its first argument
+            text = cond[0].args[0] if getattr(cond[0], "args", None) else cond[0]
+            if isinstance(text, str):
+                yield "eval", text
     ed = getattr(ts, "event_definition", None)
     if isinstance(ed, TimerEventDefinition) and ed.expression:
         yield "eval", ed.expression
