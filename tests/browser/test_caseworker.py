@@ -154,3 +154,20 @@ def test_resident_completes_own_task_and_another_bydel_gets_404(page, tre_baner)
     response = page.goto(f"/saker/{case.id}")
     assert response.status == 404
     assert "Fant ikke siden" in page.locator("h1").inner_text()
+
+
+def test_bydel_caseworker_starts_a_case_with_the_henvisning(page, web_rik):
+    login(page, "kari.gamleoslo")
+    page.get_by_role("link", name="Ny sak").click()
+    page.get_by_role("button", name="Opprett saken").click()
+    assert page.locator("#feiloppsummering").is_visible()
+    assert "Feltet må fylles ut" in page.locator("#f-_beboer_navn-error").inner_text()
+    page.get_by_label("Beboerens navn").fill("Nina Nyhenvist")
+    page.locator("#f-_institusjon").select_option("bygdoy")
+    page.get_by_label("Innflyttingsdato (T0)").fill(_today())
+    page.get_by_label("Bydelens vurdering").fill("Trenger egen bolig med oppfølging")
+    page.get_by_role("button", name="Opprett saken").click()
+    page.wait_for_url("**/saker/*")
+    assert "Saken er opprettet" in page.locator(".flashes").inner_text()
+    assert "Nina Nyhenvist" in page.locator("h1").inner_text()
+    assert "Registrer kontakter" in page.locator("#open-tasks").inner_text()
