@@ -106,6 +106,8 @@ def build(schema: dict, ui: dict | None, data: Mapping | None, errors: Mapping[s
 
 def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root: dict, path: str,
            required: bool) -> Field:
+    if value is None and "default" in schema:
+        value = schema["default"]          # a suggestion the user can change (never for a cleared field)
     label = ui.get("ui:title") or schema.get("title") or name.replace("_", " ").capitalize()
     f = Field(path=path, name=name, label=label, kind="text", required=required,
               help=ui.get("ui:help") or schema.get("description"), value=value, errors=list(errors.get(path, [])))

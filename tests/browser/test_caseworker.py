@@ -171,3 +171,31 @@ def test_bydel_caseworker_starts_a_case_with_the_henvisning(page, web_rik):
     assert "Saken er opprettet" in page.locator(".flashes").inner_text()
     assert "Nina Nyhenvist" in page.locator("h1").inner_text()
     assert "Registrer kontakter" in page.locator("#open-tasks").inner_text()
+
+
+def test_resident_gives_samtykke_in_the_real_routine(page, real_process):
+    from tests.process.examples import henvisning
+    case = open_case("institusjon_til_bolig", data=henvisning(_today()))
+    login(page, "beboer.test")
+    page.get_by_role("link", name="Gi samtykke til informasjonsdeling").click()
+    assert page.locator("#on-behalf").count() == 0
+    page.get_by_label("Beboer samtykker til at opplysninger deles").check()
+    page.get_by_role("button", name="Fullfør").click()
+    assert "Skjemaet har feil" in page.locator("#feiloppsummering").inner_text()
+    assert page.get_by_label("Beboer samtykker til at opplysninger deles").is_checked()
+    page.locator("#f-samtykke_dato").fill(_today())
+    page.get_by_label("Personalia").check()
+    page.get_by_label("Rapporter og referater fra denne saken").check()
+    page.get_by_role("button", name="Legg til").click()
+    page.get_by_label("Instans").fill("Boligkontoret i bydelen")
+    page.get_by_label("Gyldig til").fill((clock.today_oslo() + timedelta(days=365)).isoformat())
+    page.get_by_label("Beboer er informert om at samtykket kan trekkes tilbake").check()
+    assert page.get_by_label("Formål").input_value().startswith("Planlegging av bolig")
+    page.get_by_role("button", name="Fullfør").click()
+    page.wait_for_url("**/min-side")
+    assert "er fullført" in page.locator(".flashes").inner_text()
+    assert "Gi samtykke til informasjonsdeling" not in page.locator("#my-tasks").inner_text() \
+        if page.locator("#my-tasks").count() else True
+    ev = [t for t in db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id,
+                                                                  OpenTask.element_id == "samtykke"))]
+    assert ev == []
