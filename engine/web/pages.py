@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import (Blueprint, Flask, flash, redirect, render_template, request, session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import access
 from engine.bpmn import lanes
@@ -33,6 +33,9 @@ csrf = CSRFProtect()
 #: Blueprints that authenticate each request themselves (bearer token, webhook signature).
 CSRF_EXEMPT_BLUEPRINTS = ("api", "inbound")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
+
+
+_DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
 
 
 def require_actor() -> Actor:
@@ -76,7 +79,9 @@ def login():
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
         user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
-        if user is not None and user.active and user.password_hash and check_password_hash(user.password_hash, password):
+        # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
+        ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
+        if ok and user is not None and user.active and user.password_hash:
             session.clear()
             session["user_id"] = user.id
             session.permanent = False
