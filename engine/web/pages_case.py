@@ -130,6 +130,7 @@ def new_case():
     if request.method == "POST":
         data = formrender.parse(schema, request.form)
         extra = {k: (request.form.get(k) or "").strip() for k in (RESIDENT_NAME, RESIDENT_USER, INSTITUTION)}
+        _fill_from_case_fields(schema, data, extra, org)
         action = request.form.get("_handling", "")
         if action.startswith(("add:", "remove:")):
             formrender.apply_row_action(data, action)
@@ -141,7 +142,7 @@ def new_case():
                 new = cases.open_case(actor, pv.process_key, org.id, extra[INSTITUTION] or "-",
                                       {"name": extra[RESIDENT_NAME], "username": extra[RESIDENT_USER] or None}, data)
             except FormInvalid as exc:
-                errors, status = exc.errors, 422
+                errors, status = _onto_case_fields(exc.errors), 422
             except Unprocessable as exc:
                 errors, status = _extra_errors(exc), 422
             else:
@@ -153,10 +154,39 @@ def new_case():
                                            .order_by(Organisation.name)))
     residents = list(db.session.scalars(sa.select(User).where(User.roles.contains(lanes.RESIDENT), User.active)
                                         .order_by(User.display_name)))
-    fields = formrender.build(schema, _start_ui(pv), data, errors)
+    ui = dict(_start_ui(pv))
+    for key in SHARED_FIELDS:                 # asked once, in «Beboer og institusjon» above
+        if key in (schema.get("properties") or {}):
+            ui[key] = {**(ui.get(key) or {}), "ui:widget": "hidden"}
+    fields = formrender.build(schema, ui, data, errors)
     return render_template("pages/new_case.html", fields=fields, errors=errors, extra=extra, org=org,
                            institutions=institutions, residents=residents, processes=processes, chosen=chosen,
                            names=(RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS)), status
+
+
+#: Henvisning fields that repeat what the case itself records: filled from the case fields, not asked twice.
+SHARED_FIELDS = {"beboer_navn": RESIDENT_NAME, "institusjon": INSTITUTION, "bydel": None}
+
+
+def _fill_from_case_fields(schema: dict, data: dict, extra: dict, org: Organisation) -> None:
+    props = schema.get("properties") or {}
+    if "beboer_navn" in props and extra.get(RESIDENT_NAME):
+        data["beboer_navn"] = extra[RESIDENT_NAME]
+    if "institusjon" in props and extra.get(INSTITUTION):
+        inst = db.session.scalar(sa.select(Organisation).where(Organisation.slug == extra[INSTITUTION]))
+        if inst is not None:
+            data["institusjon"] = inst.name
+    if "bydel" in props:
+        data["bydel"] = org.name
+
+
+def _onto_case_fields(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """An error on a shared henvisning field is shown on the case field that fills it."""
+    out: dict[str, list[str]] = {}
+    for path, messages in errors.items():
+        target = SHARED_FIELDS.get(path) if path in SHARED_FIELDS else path
+        out.setdefault(target or "_", []).extend(messages)
+    return out
 
 
 def _extra_errors(exc: Unprocessable) -> dict[str, list[str]]:

@@ -37,6 +37,7 @@ def test_new_case_with_the_real_henvisning_then_case_page_and_tasks(browser, rea
     kari = browser("kari.gamleoslo")
     html = kari.get("/saker/ny").get_data(as_text=True)
     assert "Opprett saken" in html and 'name="innflytting"' in html
+    assert 'name="beboer_navn"' not in html and 'name="institusjon"' not in html   # asked once, above
     form = posted(formrender.build(schema, {}, henvisning("2026-01-05"), {}))
     for key, value in {"_prosess": "institusjon_til_bolig", "_beboer_navn": "Ola Beboer", "_institusjon": "bygdoy",
                        "_beboer_bruker": "beboer.test", "_handling": "send"}.items():
