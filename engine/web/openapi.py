@@ -61,5 +61,17 @@ OPENAPI: dict = {
                                                 extra=("400", "403"))},
         "/api/v1/webhooks/inbound/{event_id}/assign": {"post": _op("Knytt en hendelse uten sak til en sak", body=True,
                                                                    extra=("403", "404", "409", "422"))},
+        "/api/v1/admin/stuck": {"get": _op("Fastlåste saker med årsak (?reason, process_version_id, bydel, "
+                                           "institution)", extra=("403", "422"))},
+        "/api/v1/admin/system": {"get": _op("Systemstatus: puls, forsinkede tidtakere, utboks", extra=("403",))},
+        "/api/v1/admin/cases/{case_id}/{action}": {"post": _op(
+            "Rett en sak (retry, edit_data, fire_timer, reschedule_timer, suspend, resume, terminate, "
+            "move_token); reason påkrevd", body=True, extra=("403", "404", "409", "422"))},
+        "/api/v1/admin/versions": {"get": _op("Prosessversjoner med hash, utrullet, av hvem, løpende saker",
+                                              extra=("403",))},
+        "/api/v1/admin/versions/{version_id}/files/{name}": {"get": _op("Den nøyaktige utrullede filen",
+                                                                        extra=("403", "404"))},
+        "/api/v1/admin/migrations": {"post": _op("Flytt løpende saker til en annen versjon (dry_run)", body=True,
+                                                 extra=("403", "404", "422"))},
     },
 }

@@ -1,0 +1,311 @@
+"""Repairs an administrator makes to a stuck case — each with a required reason, audited, one transaction.
+
+Unlike a normal step, a repair that fails changes *nothing*: an engine failure during a retry does
+not mark the case again (it is already marked), it is rolled back and reported (422), so the case
+stays exactly as it was.  Every repair writes one ``case.repaired`` audit event carrying the action,
+the reason and the actor, in the same commit as the change.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from engine import access, cases, clock, deployments, forms, runtime_state
+from engine.bpmn import lanes, timers
+from engine.bpmn.lanes import Actor
+from engine.bpmn.runtime import StepFailed, TaskNotReady
+from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, NotFound, Unprocessable
+from engine.extensions import db
+from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
+
+ACTIONS = ("retry", "edit_data", "fire_timer", "reschedule_timer", "suspend", "resume", "terminate", "move_token")
+MAX_REASON = 2000
+
+
+def _reason(reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise Unprocessable("Begrunnelse mangler.", {"reason": ["Skriv hvorfor saken rettes."]})
+    if len(reason) > MAX_REASON:
+        raise Unprocessable("Begrunnelsen er for lang.", {"reason": [f"Høyst {MAX_REASON} tegn."]})
+    return reason.strip()
+
+
+def _load(actor: Actor, case_id: int, action: str) -> Case:
+    access.require_role(actor, lanes.ADMINISTRATOR)
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Fant ikke saken.")
+    access.log(actor, case.id, f"repair:{action}")
+    db.session.commit()   # the access-log row stands even if the repair is refused
+    return case
+
+
+def _change(actor: Actor, action: str, reason: str, **extra: Any) -> cases.Change:
+    return cases.Change("case.repaired", actor, element_id=extra.pop("element_id", None),
+                        task_id=extra.pop("task_id", None), data={"action": action, "reason": reason, **extra})
+
+
+def _run(case: Case, change: cases.Change, fn: Callable[[Any], None], clears_error: bool = False) -> Case:
+    """``cases._step`` without marking the case on failure: a failed repair leaves no trace on the case."""
+    if case.status not in cases.ACTIVE:
+        raise Conflict(cases._status_text(case.status))
+    rt = runtime_state.state()
+    version = case.version
+    wf = cases._workflow(case)
+    try:
+        fn(wf)
+    except StepFailed as exc:
+        db.session.rollback()
+        rt.forget(case.id)
+        raise EngineFailure("Rettingen feilet; saken er uendret.", exc.element_id, exc.message) from exc
+    except Exception:
+        db.session.rollback()
+        rt.forget(case.id)
+        raise
+    new_version = cases._save(case, wf, version, [change], clears_error)
+    rt.keep_workflow(case.id, new_version, wf)
+    return db.session.get(Case, case.id)
+
+
+def _patch(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadRequest("data må være et JSON-objekt")
+    return data
+
+
+def _validate_for_task(case: Case, task_id: str | None, patch: dict[str, Any]) -> None:
+    """Check a data fix against the targeted task's form (fields it does not send are not required)."""
+    if not patch or task_id is None:
+        return
+    row = db.session.get(OpenTask, task_id)
+    schema = cases.task_schema(row, case) if row is not None else None
+    if schema is None:
+        return
+    errors = forms.validate({**schema, "required": []}, patch)
+    if errors:
+        raise FormInvalid(errors)
+
+
+def retry(actor: Actor, case_id: int, reason: Any, data: Any = None) -> Case:
+    """Re-run the step that failed (``Case.error_action``) on the saved state, after an optional data fix."""
+    case = _load(actor, case_id, "retry")
+    reason = _reason(reason)
+    patch = _patch(data)
+    if case.status != cases.ERROR or not case.error_action:
+        raise Conflict("Saken har ingen feil å prøve på nytt.")
+    action = dict(case.error_action)
+    engine = runtime_state.state().engine
+    task_id = action.get("task_id")
+    _validate_for_task(case, task_id, patch)
+
+    def run(wf) -> None:
+        if patch:
+            target = task_id or _single_ready(wf)
+            if target is None:
+                raise Unprocessable("Fant ingen oppgave å rette data på.")
+            engine.set_task_data(wf, target, patch)
+        kind = action.get("kind")
+        try:
+            if kind == "complete":
+                engine.complete(wf, action["task_id"], action.get("data") or {})
+            elif kind == "message":
+                if not engine.deliver_message(wf, action["name"], action.get("payload") or {}):
+                    raise Conflict(f"Saken venter ikke på hendelsen «{action['name']}» nå.")
+            else:
+                engine.wake(wf)
+                engine.retry(wf)
+        except TaskNotReady as exc:
+            raise Conflict("Oppgaven som feilet er ikke lenger åpen.") from exc
+
+    change = _change(actor, "retry", reason, element_id=case.error_element, task_id=task_id,
+                     kind=action.get("kind"), fields=sorted(patch))
+    return _run(case, change, run, clears_error=True)
+
+
+def _single_ready(wf) -> str | None:
+    ready = runtime_state.state().engine.ready_tasks(wf)
+    return ready[0].id if len(ready) == 1 else None
+
+
+def edit_data(actor: Actor, case_id: int, reason: Any, data: Any, task_id: str | None = None) -> Case:
+    """Replace keys of the data of a READY task (the failing one by default), validated against its form."""
+    case = _load(actor, case_id, "edit_data")
+    reason = _reason(reason)
+    patch = _patch(data)
+    if not patch:
+        raise Unprocessable("Ingen data å endre.", {"data": ["Oppgi feltene som skal endres."]})
+    if task_id is None and case.error_action:
+        task_id = case.error_action.get("task_id")
+    if task_id is None:
+        rows = list(db.session.scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id)))
+        if len(rows) != 1:
+            raise Unprocessable("Oppgi hvilken oppgave dataene gjelder.", {"task_id": ["Påkrevd."]})
+        task_id = rows[0]
+    _validate_for_task(case, task_id, patch)
+    engine = runtime_state.state().engine
+
+    def run(wf) -> None:
+        try:
+            engine.set_task_data(wf, task_id, patch)
+        except TaskNotReady as exc:
+            raise NotFound("Fant ikke oppgaven i saken.") from exc
+
+    return _run(case, _change(actor, "edit_data", reason, task_id=task_id, fields=sorted(patch)), run)
+
+
+def _timer_task(case: Case, key: Any) -> Timer:
+    if not isinstance(key, str) or not key:
+        raise Unprocessable("Oppgi tidtakeren.", {"timer": ["Påkrevd (oppgave-id eller fristnøkkel)."]})
+    row = db.session.scalar(sa.select(Timer).where(Timer.case_id == case.id, sa.or_(
+        Timer.task_id == key, Timer.deadline_key == key, Timer.element_id == key)).order_by(Timer.id).limit(1))
+    if row is None:
+        raise NotFound(f"Saken har ingen ventende tidtaker «{key}».")
+    return row
+
+
+def fire_timer(actor: Actor, case_id: int, reason: Any, timer: Any) -> Case:
+    """Make a waiting timer due now and run what follows."""
+    return _set_timer(actor, case_id, reason, timer, None, "fire_timer")
+
+
+def reschedule_timer(actor: Actor, case_id: int, reason: Any, timer: Any, due_at: Any) -> Case:
+    """Re-arm a waiting (or broken) timer at ``due_at`` (ISO 8601 with offset)."""
+    try:
+        due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else None
+    except ValueError:
+        due = None
+    if due is None or due.tzinfo is None:
+        raise Unprocessable("Ugyldig tidspunkt.", {"due_at": ["Bruk ISO 8601 med tidssone, f.eks. 2026-04-01T08:00:00+02:00."]})
+    return _set_timer(actor, case_id, reason, timer, due, "reschedule_timer")
+
+
+def _set_timer(actor: Actor, case_id: int, reason: Any, key: Any, due: datetime | None, action: str) -> Case:
+    case = _load(actor, case_id, action)
+    reason = _reason(reason)
+    row = _timer_task(case, key)
+    engine = runtime_state.state().engine
+    task_id = row.task_id
+
+    def run(wf) -> None:
+        task = engine.task(wf, task_id)
+        try:
+            timers.fire_now(task) if due is None else timers.set_due(task, due)
+        except ValueError as exc:
+            raise Conflict("Tidtakeren venter ikke lenger. Last siden på nytt.") from exc
+        engine.wake(wf)
+
+    extra = {"due_at": due.isoformat()} if due else {}
+    return _run(case, _change(actor, action, reason, element_id=row.element_id, task_id=task_id, **extra), run)
+
+
+def move_token(actor: Actor, case_id: int, reason: Any, element_id: Any) -> Case:
+    """Go back to an earlier task (``reset_from_task_id``): what came after it is cancelled, it is ready again."""
+    case = _load(actor, case_id, "move_token")
+    reason = _reason(reason)
+    if not isinstance(element_id, str) or not element_id:
+        raise Unprocessable("Oppgi elementet saken skal flyttes til.", {"element_id": ["Påkrevd."]})
+    from SpiffWorkflow.util.task import TaskState
+
+    def run(wf) -> None:
+        done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == element_id
+                and t.task_spec.manual]
+        if not done:
+            raise Unprocessable(f"Saken har ingen fullført oppgave «{element_id}» å gå tilbake til.",
+                                {"element_id": ["Bare tidligere fullførte brukeroppgaver kan velges."]})
+        target = max(done, key=lambda t: t.last_state_change)
+        wf.reset_from_task_id(UUID(str(target.id)))
+        runtime_state.state().engine.wake(wf)
+
+    return _run(case, _change(actor, "move_token", reason, element_id=element_id), run)
+
+
+def _set_status(actor: Actor, case: Case, new_status: str, action: str, reason: str,
+                clear_projections: bool = False, state: str | None = None) -> Case:
+    """Change the status under the optimistic lock, with the audit event, in one commit."""
+    now = clock.now()
+    values: dict[str, Any] = dict(status=new_status, version=case.version + 1, updated_at=now, last_activity_at=now)
+    if state is not None:
+        values["state"] = state
+    result = db.session.connection().execute(sa.update(Case).where(Case.id == case.id, Case.version == case.version)
+                                             .values(**values))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("Saken ble endret av noen andre. Last siden på nytt.")
+    if clear_projections:
+        db.session.connection().execute(sa.delete(OpenTask).where(OpenTask.case_id == case.id))
+        db.session.connection().execute(sa.delete(Timer).where(Timer.case_id == case.id))
+    change = _change(actor, action, reason, previous_status=case.status)
+    db.session.add(AuditEvent(case_id=case.id, at=now, type=change.type, actor_id=actor.user_id, data=change.data))
+    from engine import outbox
+    outbox.enqueue(case.id, [change])
+    db.session.commit()
+    runtime_state.state().forget(case.id)
+    db.session.expire(case)
+    return db.session.get(Case, case.id)
+
+
+def suspend(actor: Actor, case_id: int, reason: Any) -> Case:
+    """Put a case on hold: no timer fires (``due_case_ids`` skips it) and no task can be completed."""
+    case = _load(actor, case_id, "suspend")
+    reason = _reason(reason)
+    if case.status not in cases.ACTIVE:
+        raise Conflict(cases._status_text(case.status))
+    return _set_status(actor, case, cases.SUSPENDED, "suspend", reason)
+
+
+def resume(actor: Actor, case_id: int, reason: Any) -> Case:
+    """Take a case off hold; a case that was in error goes back to error (its retry is kept)."""
+    case = _load(actor, case_id, "resume")
+    reason = _reason(reason)
+    if case.status != cases.SUSPENDED:
+        raise Conflict("Saken er ikke satt på vent.")
+    return _set_status(actor, case, cases.ERROR if case.error_action else cases.RUNNING, "resume", reason)
+
+
+def terminate(actor: Actor, case_id: int, reason: Any) -> Case:
+    """End a case for good: the workflow is cancelled, its tasks and timers are removed."""
+    case = _load(actor, case_id, "terminate")
+    reason = _reason(reason)
+    if case.status in (cases.COMPLETED, cases.TERMINATED):
+        raise Conflict(cases._status_text(case.status))
+    rt = runtime_state.state()
+    wf = cases._workflow(case)
+    rt.engine.cancel(wf)
+    return _set_status(actor, case, cases.TERMINATED, "terminate", reason, clear_projections=True,
+                       state=rt.engine.dump(wf))
+
+
+def repair(actor: Actor, case_id: int, action: str, body: dict[str, Any]) -> Case:
+    """Dispatch one repair by name (API and CLI)."""
+    reason = body.get("reason")
+    if action == "retry":
+        return retry(actor, case_id, reason, body.get("data"))
+    if action == "edit_data":
+        return edit_data(actor, case_id, reason, body.get("data"), body.get("task_id"))
+    if action == "fire_timer":
+        return fire_timer(actor, case_id, reason, body.get("timer"))
+    if action == "reschedule_timer":
+        return reschedule_timer(actor, case_id, reason, body.get("timer"), body.get("due_at"))
+    if action == "suspend":
+        return suspend(actor, case_id, reason)
+    if action == "resume":
+        return resume(actor, case_id, reason)
+    if action == "terminate":
+        return terminate(actor, case_id, reason)
+    if action == "move_token":
+        return move_token(actor, case_id, reason, body.get("element_id"))
+    raise NotFound(f"Ukjent retting «{action}».", {"actions": list(ACTIONS)})
+
+
+def system_actor() -> Actor:
+    """The CLI acts as the first active administrator (the audit trail needs a person)."""
+    user = db.session.scalar(sa.select(User).where(User.roles.contains(lanes.ADMINISTRATOR), User.active.is_(True))
+                             .order_by(User.id).limit(1))
+    if user is None:
+        raise Unprocessable("Ingen administrator finnes; opprett en bruker med rollen administrator.")
+    return access.actor_for(user)

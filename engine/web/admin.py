@@ -1,0 +1,121 @@
+"""The operations console over HTTP: stuck cases, system panel, repairs, versions, migrations, /metrics.
+
+Thin: parse, call ``engine.ops`` / ``engine.repairs`` / ``engine.migration``, shape the answer.
+``init_app`` also registers the CLI group (``flask admin``), the HTML pages and the latency hooks.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+
+from engine import metrics, migration, ops, repairs
+from engine.bpmn import lanes
+from engine.errors import BadRequest, Forbidden
+from engine.web.api import _body, case_json
+from engine.web.auth import current_user, require_actor
+
+bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
+metrics_bp = Blueprint("metrics", __name__)
+
+
+def stuck_json(s: ops.StuckCase) -> dict[str, Any]:
+    c = s.case
+    return {"case_id": c.id, "status": c.status, "process_key": c.process_version.process_key,
+            "process_version": c.process_version.version, "process_version_id": c.process_version_id,
+            "bydel": c.bydel.slug, "institution": c.institution.slug, "resident_name": c.resident_name,
+            "reasons": [ops.reason_json(r) for r in s.reasons]}
+
+
+@bp.get("/stuck")
+def stuck():
+    actor = require_actor()
+    a = request.args
+    rows = ops.stuck_cases(actor, a.get("reason"), a.get("process_version_id"), a.get("bydel"), a.get("institution"))
+    return jsonify([stuck_json(s) for s in rows])
+
+
+@bp.get("/system")
+def system():
+    return jsonify(ops.system_panel(require_actor()))
+
+
+@bp.post("/cases/<int:case_id>/<action>")
+def repair(case_id: int, action: str):
+    actor = require_actor()
+    case = repairs.repair(actor, case_id, action, _body())
+    return jsonify(case_json(case, detail=True))
+
+
+@bp.get("/versions")
+def versions():
+    return jsonify(ops.versions(require_actor()))
+
+
+@bp.get("/versions/<int:version_id>/files/<name>")
+def version_file(version_id: int, name: str):
+    text = ops.version_file(require_actor(), version_id, name)
+    mimetype = "application/json" if name.endswith(".json") else "application/xml"
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    return Response(text, mimetype=mimetype,
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+@bp.post("/migrations")
+def migrations():
+    actor = require_actor()
+    body = _body()
+    dry_run = body.get("dry_run", True)
+    if not isinstance(dry_run, bool):
+        raise BadRequest("«dry_run» må være true eller false.")
+    report = migration.migrate(actor, body.get("from_version_id"), body.get("to_version_id"), dry_run,
+                               body.get("reason"))
+    return jsonify(report.to_dict())
+
+
+def _from_localhost() -> bool:
+    return request.remote_addr in ("127.0.0.1", "::1") and "X-Forwarded-For" not in request.headers
+
+
+@metrics_bp.get("/metrics")
+def metrics_endpoint():
+    if not _from_localhost():
+        user = current_user()
+        if user is None:
+            require_actor()   # 401
+        if lanes.ADMINISTRATOR not in user.role_set:
+            raise Forbidden("Bare administratorer kan lese målingene.")
+    from flask import current_app
+    text = metrics.render(current_app.extensions["tilbolig.metrics"])
+    return Response(text, mimetype="text/plain", headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+def _start_timer() -> None:
+    g.tilbolig_started = time.perf_counter()
+
+
+def _observe(response):
+    started = g.pop("tilbolig_started", None)
+    if started is not None and request.endpoint != "metrics.metrics_endpoint":
+        from flask import current_app
+        current_app.extensions["tilbolig.metrics"].observe(request.method, response.status_code,
+                                                            time.perf_counter() - started)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from engine import cli_admin
+
+    app.extensions["tilbolig.metrics"] = metrics.Histogram()
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    app.register_blueprint(bp)
+    app.register_blueprint(metrics_bp)
+    try:
+        import importlib
+        importlib.import_module("engine.web.admin_pages").init_app(app)
+    except ModuleNotFoundError as exc:
+        if exc.name != "engine.web.admin_pages":
+            raise
+    app.cli.add_command(cli_admin.admin_group)
