@@ -199,6 +199,8 @@ def _set_timer(actor: Actor, case_id: int, reason: Any, key: Any, due: datetime 
             raise Conflict("Tidtakeren venter ikke lenger. Last siden på nytt.") from exc
         engine.wake(wf)
 
+    if due is None:   # the projection then records it as fired (and a deadline as overdue), like the scheduler
+        db.session.execute(sa.update(Timer).where(Timer.id == row.id).values(due_at=clock.now()))
     extra = {"due_at": due.isoformat()} if due else {}
     return _run(case, _change(actor, action, reason, element_id=row.element_id, task_id=task_id, **extra), run)
 
@@ -219,6 +221,10 @@ def move_token(actor: Actor, case_id: int, reason: Any, element_id: Any) -> Case
                                 {"element_id": ["Bare tidligere fullførte brukeroppgaver kan velges."]})
         target = max(done, key=lambda t: t.last_state_change)
         wf.reset_from_task_id(UUID(str(target.id)))
+        # SpiffWorkflow 3.2 leaves cancelled catching events registered; drop those no longer in the tree
+        for task in list(wf.event_manager.tasks.values()):
+            if task.id not in task.workflow.tasks:
+                wf.event_manager.remove_task(task)
         runtime_state.state().engine.wake(wf)
 
     return _run(case, _change(actor, "move_token", reason, element_id=element_id), run)
