@@ -329,3 +329,35 @@ def test_move_deadline_needs_a_reason_and_the_responsible_unit_and_shows_history
     html = ingrid.get(f"/saker/{case.id}").get_data(as_text=True)
     assert "30. mars 2026" in html and "fra 15. mars 2026 til 30. mars 2026" in html
     assert "Begrunnelse: Beboeren var innlagt på sykehus" in html
+
+
+def test_case_list_and_home_follow_who_you_are(browser, tre_baner, clock_at):
+    clock_at(2026, 3, 1, 9)
+    mine = open_case("tre_baner", data={"innflytting": "2026-03-01", "deler": "4"})
+    other = open_case("tre_baner", username="ola.grunerlokka", data={"innflytting": "2026-03-01", "deler": "4"})
+    kari = browser("kari.gamleoslo")
+    html = kari.get("/saker").get_data(as_text=True)
+    assert f"/saker/{mine.id}\"" in html and f"/saker/{other.id}\"" not in html
+    assert kari.get("/").headers["Location"].endswith("/innboks")
+    assert browser("beboer.test").get("/").headers["Location"].endswith("/min-side")
+    admin = browser("admin")
+    assert admin.get("/").headers["Location"].endswith("/saker")
+    html = admin.get("/saker").get_data(as_text=True)
+    assert f"/saker/{mine.id}\"" in html and f"/saker/{other.id}\"" in html      # administrators repair any case
+    assert "Ingen oppgaver" in admin.get("/innboks").get_data(as_text=True)
+    assert "Du har ingen sak her" in kari.get("/min-side").get_data(as_text=True)
+
+
+def test_every_page_sends_anonymous_visitors_to_login(browser, tre_baner, clock_at):
+    clock_at(2026, 3, 1, 9)
+    case = open_case("tre_baner", data={"innflytting": "2026-03-01", "deler": "4"})
+    task = _task(case.id, "registrer")
+    anon = browser()
+    for url in ("/innboks", "/saker", f"/saker/{case.id}", f"/saker/{case.id}/diagram.bpmn", "/saker/ny",
+                "/min-side", f"/oppgaver/{task.id}"):
+        r = anon.get(url)
+        assert r.status_code == 302 and "/logg-inn" in r.headers["Location"], url
+    anon.get("/logg-inn")
+    for url in (f"/oppgaver/{task.id}", f"/oppgaver/{task.id}/ta", f"/saker/{case.id}/frister/plan/flytt"):
+        r = anon.post(url, {"_handling": "fullfor"})
+        assert r.status_code == 302 and "/logg-inn" in r.headers["Location"], url
