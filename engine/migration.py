@@ -21,10 +21,11 @@ from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.errors import Conflict, NotFound, ServiceError, Unprocessable
 from engine.extensions import db
-from engine.store.models import Case, ProcessVersion
+from engine.store.models import Case, OpenTask, ProcessVersion
 
 MIGRATABLE = cases.ACTIVE   # a suspended case is resumed first, then migrated
 _OPEN = {int(TaskState.READY), int(TaskState.WAITING), int(TaskState.STARTED), int(TaskState.ERROR)}
+_PREDICTED = {int(TaskState.MAYBE), int(TaskState.LIKELY), int(TaskState.FUTURE)}
 
 
 @dataclass
@@ -66,6 +67,35 @@ def _state_tasks(state: dict) -> list[dict]:
     return tasks
 
 
+def _prune_predictions(state: dict) -> dict:
+    """Drop tasks the engine only *predicted* from the old diagram (MAYBE/LIKELY/FUTURE).
+
+    They describe the old version's path ahead; SpiffWorkflow creates the real children from the
+    new spec when the current task completes.  Finished and open tasks are kept as they are.
+    """
+    for holder in [state, *(state.get("subprocesses") or {}).values()]:
+        tasks = holder.get("tasks", {})
+        drop = {tid for tid, t in tasks.items() if t.get("state") in _PREDICTED}
+        for tid in drop:
+            tasks.pop(tid)
+        for t in tasks.values():
+            t["children"] = [c for c in t.get("children", []) if c not in drop]
+    return state
+
+
+def repredict(wf) -> None:
+    """Let the engine predict the path ahead of each open task from the *new* spec (pruned above)."""
+    mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    for task in wf.get_tasks(state=mask):
+        if not task.children:
+            task.task_spec._predict(task, mask=mask | TaskState.FUTURE | TaskState.PREDICTED_MASK)
+
+
+def migrated_state(case: Case) -> str:
+    """The case's state ready to be restored against another version (predictions removed)."""
+    return json.dumps(_prune_predictions(json.loads(case.state)))
+
+
 def check(case: Case, to_bundle) -> list[str]:
     """Why ``case`` cannot move to ``to_bundle`` (empty: it can).  Reads only."""
     try:
@@ -75,7 +105,7 @@ def check(case: Case, to_bundle) -> list[str]:
     names = _spec_names(to_bundle)
     reasons: list[str] = []
     open_missing, past_missing = set(), set()
-    for t in _state_tasks(state):
+    for t in _state_tasks(_prune_predictions(state)):
         if t["task_spec"] in names:
             continue
         (open_missing if t.get("state") in _OPEN else past_missing).add(t["task_spec"])
@@ -85,7 +115,7 @@ def check(case: Case, to_bundle) -> list[str]:
         reasons.append("tidligere steg finnes ikke i ny versjon: " + ", ".join(sorted(past_missing)))
     if not reasons:
         try:
-            runtime_state.state().engine.restore(to_bundle, case.state)
+            runtime_state.state().engine.restore(to_bundle, migrated_state(case))
         except Exception as exc:  # noqa: BLE001 - any restore failure means "cannot migrate"
             reasons.append(f"tilstanden passer ikke den nye versjonen: {type(exc).__name__}: {exc}")
     return reasons
@@ -144,12 +174,16 @@ def _migrate_one(actor: Actor | None, case: Case, a: ProcessVersion, b: ProcessV
     """One transaction: new spec, same state, projections redone, timeline event, optimistic lock."""
     rt = runtime_state.state()
     version = case.version
-    wf = rt.engine.restore(bundle, case.state)
+    wf = rt.engine.restore(bundle, migrated_state(case))
+    repredict(wf)
     result = db.session.connection().execute(sa.update(Case).where(Case.id == case.id, Case.version == version)
                                              .values(process_version_id=b.id))
     if result.rowcount != 1:
         raise Conflict("Saken ble endret under migreringen.")
     rt.forget(case.id)
+    for t in rt.engine.ready_tasks(wf):   # open tasks keep their id; name, lane and form come from B
+        db.session.execute(sa.update(OpenTask).where(OpenTask.id == t.id).values(
+            name=t.name, lane=t.lane, role=t.role, form=t.form, ui_form=t.ui_form))
     change = cases.Change("case.migrated", actor, data={"from_version_id": a.id, "from_version": a.version,
                                                         "to_version_id": b.id, "to_version": b.version,
                                                         "reason": reason})
