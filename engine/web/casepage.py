@@ -35,6 +35,23 @@ def element_names(case: Case) -> dict[str, str]:
     return names
 
 
+def timer_hosts(case: Case) -> dict[str, str]:
+    """Boundary timer element id → the element id of the activity it is attached to (so a moved
+    deadline is named after its task, not after its timer)."""
+    bundle = deployments.bundle_for(case.process_version_id)
+    hosts: dict[str, str] = {}
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for ts in spec.task_specs.values():
+            if type(ts).__name__ != "BoundaryEventSplit":
+                continue
+            outputs = list(getattr(ts, "outputs", []) or [])
+            main = next((o for o in outputs if getattr(o, "event_definition", None) is None), None)
+            for o in outputs:
+                if o is not main and main is not None and getattr(o, "bpmn_id", None):
+                    hosts[o.bpmn_id] = main.bpmn_id
+    return hosts
+
+
 def element_form(case: Case, element_id: str | None) -> dict | None:
     """The JSON Schema a user task asked for (to title its answers on the case page)."""
     if not element_id:
@@ -110,7 +127,8 @@ def user_names(events: list[AuditEvent]) -> dict[int, str]:
     return {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
 
-def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> str | None:
+def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
+             hosts: dict[str, str] | None = None) -> str | None:
     """One audit event as a sentence (None: bookkeeping nobody needs to read)."""
     d = e.data or {}
     who = people.get(e.actor_id or 0, _("systemet"))
@@ -132,8 +150,9 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> st
     if e.type == "deadline.overdue":
         return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_due(d.get("due_at")))
     if e.type in ("deadline.moved", "deadline.changed"):
-        return _("%(who)s flyttet fristen «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
-                 who=who, what=d.get("deadline") or what, due=format_due(d.get("new_due_at") or d.get("due_at")),
+        host = names.get((hosts or {}).get(e.element_id or "", ""), "")
+        return _("%(who)s flyttet fristen for «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
+                 who=who, what=host or d.get("deadline") or what, due=format_due(d.get("new_due_at") or d.get("due_at")),
                  reason=d.get("reason") or "–")
     if e.type == "message.received":
         return _("Hendelse mottatt: %(name)s.", name=str(d.get("name", "")).replace("_", " "))
@@ -148,10 +167,11 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str]) -> st
     return None
 
 
-def timeline(events: list[AuditEvent], names: dict[str, str], people: dict[int, str]) -> list[tuple[datetime, str]]:
+def timeline(events: list[AuditEvent], names: dict[str, str], people: dict[int, str],
+             hosts: dict[str, str] | None = None) -> list[tuple[datetime, str]]:
     out = []
     for e in events:
-        text = describe(e, names, people)
+        text = describe(e, names, people, hosts)
         if text:
             out.append((e.at, text))
     return out
@@ -248,6 +268,6 @@ def view(case: Case) -> dict[str, Any]:
     people = user_names(events)
     dls = deadlines(case, names, tasks, timers, events, deadline_history(case))
     data = cases.case_data(case)
-    return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people),
+    return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people, timer_hosts(case)),
             "answers": completed_forms(case, events, names, people, data), "markers": markers(case, tasks, events, dls),
             "status": status_word(case), "names": names, "anchors": case.anchors or {}}

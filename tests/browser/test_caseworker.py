@@ -128,7 +128,7 @@ def test_case_page_diagram_highlights_current_task_and_deadline_moves_with_reaso
     assert "Fristen er flyttet" in page.locator(".flashes").inner_text()
     history = page.locator('tr[data-deadline="plan"] ul.history').inner_text()
     assert "Beboeren var på sykehus i to uker" in history and "Ingrid Berg" in history
-    assert "flyttet fristen" in page.locator("#timeline").inner_text()
+    assert "flyttet fristen for «Lag plan for oppholdet»" in page.locator("#timeline").inner_text()
     page.wait_for_selector("#diagram[data-ready='1']")
     screenshot(page, "case")
 
