@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from engine import metrics, migration, ops, repairs
 from engine.bpmn import lanes
-from engine.errors import BadRequest, Forbidden
+from engine.errors import BadRequest
 from engine.web.api import _body, case_json
 from engine.web.auth import current_user, require_actor
 
@@ -80,15 +80,16 @@ def _from_localhost() -> bool:
 
 @metrics_bp.get("/metrics")
 def metrics_endpoint():
-    if not _from_localhost():
+    if not _from_localhost():   # plain-text refusals: a scraper is not a browser to redirect to login
         user = current_user()
         if user is None:
-            require_actor()   # 401
+            return Response("Mangler token (Authorization: Bearer ...)\n", 401, content_type="text/plain; charset=utf-8",
+                            headers={"WWW-Authenticate": "Bearer"})
         if lanes.ADMINISTRATOR not in user.role_set:
-            raise Forbidden("Bare administratorer kan lese målingene.")
+            return Response("Bare administratorer kan lese målingene.\n", 403, content_type="text/plain; charset=utf-8")
     from flask import current_app
     text = metrics.render(current_app.extensions["tilbolig.metrics"])
-    return Response(text, mimetype="text/plain", headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return Response(text, content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _start_timer() -> None:
