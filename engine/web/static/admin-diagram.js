@@ -1,11 +1,10 @@
 // Draw an uploaded (refused) diagram with bpmn-js and mark the elements the validation complained about.
 (function () {
   var el = document.getElementById("diagram");
-  var src = document.getElementById("diagram-xml");
-  if (!el || !src || !window.BpmnJS) { return; }
+  if (!el || !el.hasAttribute("data-source") || !window.BpmnJS) { return; }
   var marks = JSON.parse(el.getAttribute("data-markers") || "{}");
   var viewer = new window.BpmnJS({ container: el });
-  viewer.importXML(src.textContent)
+  viewer.importXML(el.getAttribute("data-source"))
     .then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
