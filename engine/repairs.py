@@ -13,7 +13,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from engine import access, cases, clock, deployments, forms, runtime_state
+from engine import access, cases, clock, forms, runtime_state
 from engine.bpmn import lanes, timers
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import StepFailed, TaskNotReady

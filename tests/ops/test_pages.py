@@ -1,6 +1,7 @@
 """The console pages: stuck list with repairs, upload with problems listed, migration form, access."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from engine.extensions import db
@@ -53,13 +54,13 @@ def test_upload_lists_problems_then_deploys_a_good_diagram(browser, tre_baner):
     b = browser("prosesseier")
     good = V2.read_bytes()
     broken = good.replace(b'sourceRef="registrer" targetRef="beregn"', b'sourceRef="registrer" targetRef="finnes_ikke"')
-    r = b.post("/admin/versions", {"files": [(__import__("io").BytesIO(broken), "tre_baner.bpmn")]},
+    r = b.post("/admin/versions", {"files": [(io.BytesIO(broken), "tre_baner.bpmn")]},
                content_type="multipart/form-data")
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and 'id="problems"' in html and 'data-source="' in html
     # a process owner may not deploy scripts; the administrator may
     b = browser("admin")
-    r = b.post("/admin/versions", {"files": [(__import__("io").BytesIO(good), "tre_baner.bpmn"),
+    r = b.post("/admin/versions", {"files": [(io.BytesIO(good), "tre_baner.bpmn"),
                                              (open(FIXTURES / "enkel.schema.json", "rb"), "enkel.schema.json")]},
                content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
