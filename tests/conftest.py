@@ -18,6 +18,9 @@ from engine.extensions import db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# Browser fixtures (one Playwright and one Chromium per session) are shared by every test folder.
+pytest_plugins = ["tests.browser.fixtures_pw"]
+
 
 def _db_url(tmp_path_factory) -> str:
     url = os.environ.get("TILBOLIG_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from engine import clock
 from engine.extensions import db
 from engine.store.models import OpenTask
-from tests.browser.conftest import login, logout, screenshot
+from tests.browser.fixtures_pw import login, logout, screenshot
 from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser

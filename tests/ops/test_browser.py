@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import chromium, live_server, login, page, screenshot, tegnet  # noqa: F401
+from tests.browser.fixtures_pw import login, screenshot  # noqa: F401 - fixtures come from the plugin
 from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser
