@@ -58,6 +58,7 @@ def _workflow(case: Case):
     wf = rt.take_workflow(case.id, case.version)
     if wf is None:
         wf = rt.engine.restore(deployments.bundle_for(case.process_version_id), case.state)
+    rt.engine.begin_step(wf)   # every change starts from a workflow with no timers "armed this step"
     return wf
 
 
@@ -193,6 +194,17 @@ def _project_timers(case: Case, wf, now: datetime) -> list[Change]:
                                        .values(overdue_at=now, due_at=due))
     if gone:
         db.session.connection().execute(sa.delete(Timer).where(Timer.id.in_([r.id for r in gone])))
+    for t in engine.fired_at_once(wf):
+        if t.task_id in rows or t.task_id in waiting:
+            continue
+        events.append(Change("timer.fired", element_id=t.element_id, task_id=t.task_id,
+                             data={"due_at": t.due.isoformat(), "kind": t.kind, "deadline": t.deadline_key}))
+        if t.kind == "deadline":
+            events.append(Change("deadline.overdue", element_id=t.host_element_id, task_id=t.host_task_id,
+                                 data={"deadline": t.deadline_key, "due_at": t.due.isoformat(), "timer": t.element_id}))
+            if t.host_task_id:
+                db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id)
+                                                 .values(overdue_at=now, due_at=t.due))
     inserts = []
     for task_id, t in waiting.items():
         values = dict(element_id=t.element_id, name=t.name, kind=t.kind, deadline_key=t.deadline_key,

@@ -69,6 +69,7 @@ class GuardedScriptEngine(PythonScriptEngine):
 
     def __init__(self) -> None:
         super().__init__(environment=RestrictedEnvironment())
+        self.armed: list = []     # timer tasks armed since the last ``ProcessEngine.begin_step``
 
     def evaluate(self, task, expression, external_context=None):
         ed = timers.timer_definition(task.task_spec)
@@ -77,6 +78,7 @@ class GuardedScriptEngine(PythonScriptEngine):
         try:
             value = self.environment.evaluate(expression, task.data, external_context)
             _check_timer_value(ed, value)
+            self.armed.append(task)
             return value
         except Exception as exc:  # noqa: BLE001 - record any failure as a broken timer
             task.internal_data[timers.BROKEN_KEY] = f"{type(exc).__name__}: {exc}"
@@ -254,6 +256,16 @@ class ProcessEngine:
 
     def waiting_timers(self, wf: BpmnWorkflow) -> list[timers.TimerInfo]:
         return timers.waiting_timers(wf)
+
+    def begin_step(self, wf: BpmnWorkflow) -> None:
+        """Forget which timers were armed before; call before each change to a restored workflow."""
+        armed = getattr(wf.script_engine, "armed", None)
+        if armed is not None:
+            armed.clear()
+
+    def fired_at_once(self, wf: BpmnWorkflow) -> list[timers.TimerInfo]:
+        """Timers armed and fired within the current step (deadlines already in the past)."""
+        return timers.fired_at_once(getattr(wf.script_engine, "armed", []))
 
     def data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The case data as of now: the workflow's data merged over the most recent task's."""

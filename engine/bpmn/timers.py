@@ -92,31 +92,48 @@ def _host(task):
     return None
 
 
+def timer_info(task) -> TimerInfo | None:
+    """One timer task as a :class:`TimerInfo` (None if the task is not a timer)."""
+    ed = timer_definition(task.task_spec)
+    if ed is None:
+        return None
+    value = task.internal_data.get("event_value")
+    reason = task.internal_data.get(BROKEN_KEY)
+    due = None
+    if reason is None:
+        if value is None:
+            reason = "fristen kunne ikke beregnes (ingen forfallstid er satt)"
+        else:
+            try:
+                due = parse_due(ed, value)
+            except Exception as exc:  # noqa: BLE001 - engine raises bare Exception
+                reason = f"ugyldig forfallstid {value!r}: {exc}"
+    host = _host(task)
+    kind = _kind(task.task_spec, ed, host)
+    return TimerInfo(
+        task_id=str(task.id), element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name,
+        due=due, kind=kind, deadline_key=deadline_key(task.task_spec),
+        host_task_id=str(host.id) if host else None,
+        host_element_id=host.task_spec.bpmn_id if host else None, broken_reason=reason)
+
+
 def waiting_timers(wf) -> list[TimerInfo]:
     """Every WAITING timer of the workflow and its subprocesses, with its due time."""
-    out: list[TimerInfo] = []
-    for task in wf.get_tasks(state=TaskState.WAITING):
-        ed = timer_definition(task.task_spec)
-        if ed is None:
-            continue
-        value = task.internal_data.get("event_value")
-        reason = task.internal_data.get(BROKEN_KEY)
-        due = None
-        if reason is None:
-            if value is None:
-                reason = "fristen kunne ikke beregnes (ingen forfallstid er satt)"
-            else:
-                try:
-                    due = parse_due(ed, value)
-                except Exception as exc:  # noqa: BLE001 - engine raises bare Exception
-                    reason = f"ugyldig forfallstid {value!r}: {exc}"
-        host = _host(task)
-        kind = _kind(task.task_spec, ed, host)
-        out.append(TimerInfo(
-            task_id=str(task.id), element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name,
-            due=due, kind=kind, deadline_key=deadline_key(task.task_spec),
-            host_task_id=str(host.id) if host else None,
-            host_element_id=host.task_spec.bpmn_id if host else None, broken_reason=reason))
+    return [info for task in wf.get_tasks(state=TaskState.WAITING) if (info := timer_info(task)) is not None]
+
+
+def fired_at_once(tasks) -> list[TimerInfo]:
+    """Timers armed during a step that had already fired by its end (a deadline in the past).
+
+    Such a timer is never WAITING between two saves, so the projection would not see it: a case
+    registered mid-stay would get its leader task but no overdue mark.
+    """
+    out = []
+    for task in tasks:
+        if task.state == TaskState.COMPLETED:   # a fired timer runs and completes; cancelled ones do not
+            info = timer_info(task)
+            if info is not None and info.due is not None and info.due <= datetime.now(timezone.utc):
+                out.append(info)
     return out
 
 

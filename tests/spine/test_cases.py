@@ -223,3 +223,17 @@ def test_message_to_a_case_not_waiting_is_409(api, tre_baner, clock_at):
     case = _open(api, clock_at)
     r = api("kari.gamleoslo").post(f"/api/v1/cases/{case['id']}/messages", json={"name": "bolig_tilbudt", "payload": {}})
     assert r.status_code == 409
+
+
+def test_deadline_already_past_marks_the_task_overdue_at_once(api, tre_baner, clock_at):
+    """A case registered mid-stay: the 14-day deadline passed before the plan task even opened."""
+    case = _open(api, clock_at, data={"innflytting": "2026-01-05", "deler": "4"})
+    api("kari.gamleoslo").post(f"/api/v1/tasks/{_task(case, 'registrer')['id']}/complete", json={"data": {}})
+    samtykke = api("beboer.test").get("/api/v1/tasks").json[0]
+    r = api("beboer.test").post(f"/api/v1/tasks/{samtykke['id']}/complete", json={"data": {}})
+    tasks = {t["element_id"]: t for t in r.json["tasks"]}
+    assert tasks["plan"]["overdue"] is True
+    assert tasks["plan"]["due_at"] == "2026-01-19T23:00:00+00:00"
+    assert tasks["folg_opp"]["role"] == "leder"
+    types = [e["type"] for e in api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}/events").json]
+    assert types.count("deadline.overdue") == 1
