@@ -39,8 +39,10 @@ def service(cases: int) -> dict:
     from flask_migrate import upgrade
 
     from engine import cases as case_uc
-    from engine import create_app, demo, deployments
-    from engine.access import actor_for
+    from engine import create_app
+    from engine.cli import demo
+    from engine.processes import deployments
+    from engine.access.rules import actor_for
     from engine.extensions import db
     from engine.store.models import Case, User
     import sqlalchemy as sa

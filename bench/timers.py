@@ -51,8 +51,10 @@ def _setup(app):
     import time_machine
     from flask_migrate import upgrade
 
-    from engine import cases, demo, deployments
-    from engine.access import actor_for
+    from engine import cases
+    from engine.cli import demo
+    from engine.processes import deployments
+    from engine.access.rules import actor_for
     from engine.extensions import db
     from engine.store.models import User
 
@@ -197,7 +199,8 @@ def measure(snap: dict, workers: int) -> dict:
 
 def worker_main(url: str, name: str, seconds: float) -> None:
     """A worker process ticking like ``flask worker`` for ``seconds`` (≤ 0: until a drain finds nothing)."""
-    from engine import create_app, timer_worker
+    from engine import create_app
+    from engine.timers import worker as timer_worker
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
     until_idle = seconds <= 0        # burst: stop once a drain finds nothing due

@@ -32,7 +32,10 @@ def _token(html: str) -> str:
 def main() -> None:
     from flask_migrate import upgrade
 
-    from engine import access, cases, create_app, demo, deployments
+    from engine import cases, create_app
+    from engine.access import rules as access
+    from engine.cli import demo
+    from engine.processes import deployments
     from engine.extensions import db
     from engine.store.models import OpenTask, User
     import sqlalchemy as sa

@@ -69,8 +69,12 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
     from flask_migrate import upgrade
 
     from engine import cases as case_uc
-    from engine import create_app, demo, deployments, outbox, subscriptions
-    from engine.access import actor_for
+    from engine import create_app
+    from engine.cli import demo
+    from engine.processes import deployments
+    from engine.events import outbox
+    from engine.events import subscriptions
+    from engine.access.rules import actor_for
     from engine.extensions import db
     from engine.store.models import User
     from engine.store.webhooks import OutboxEvent

@@ -1,6 +1,8 @@
 """tilbolig: «Fra institusjon til bolig» as a running BPMN process.
 
-``create_app`` is the one place things are wired (Flask's application-factory pattern).
+``create_app`` is the composition root (Flask's application-factory pattern): it reads the
+configuration once and lists every subsystem explicitly, in dependency order. Nothing registers
+itself by being imported, and nothing is probed for.
 """
 from __future__ import annotations
 
@@ -8,57 +10,29 @@ import os
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from engine import cli, config, runtime_state
+    """Build the service: configuration, database, engine, the unit-of-work hooks, web, CLI, scheduler."""
+    from engine import cli, config, web
+    from engine.cases import unit_of_work
+    from engine.events import hooks as event_hooks
     from engine.extensions import db, migrate
-    from engine.web import api, errors
+    from engine.processes import runtime_state
+    from engine.store import sqlite
+    from engine.timers import scheduler
 
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(config.from_env(app.instance_path))
-    if test_config:
-        app.config.from_mapping(test_config)
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    config.load(app.config, app.instance_path, test_config)
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "store", "migrations"),
                      render_as_batch=True)
-    runtime_state.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(api.bp)
-    cli.init_app(app)
-    _init_optional(app)
+    runtime_state.init_app(app)     # the engine, parsed specs per version, warm workflows
+    unit_of_work.init_app(app)      # the hook registry every case change runs
+    event_hooks.init_app(app)       # outbox rows in the change's transaction; held events after commit
+    web.init_app(app)               # error handlers, JSON API, pages, console, webhooks in, timers API
+    cli.init_app(app)               # flask deploy | seed | worker | timers | deadlines | admin | webhooks …
+    scheduler.init_app(app)         # the in-process ticker (only when SCHEDULER_ENABLED)
     return app
-
-
-def _init_optional(app: Flask) -> None:
-    """Blueprints added by later capabilities register themselves here if present."""
-    import importlib
-
-    for module in ("engine.web.pages", "engine.web.admin", "engine.web.inbound", "engine.scheduler"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        mod.init_app(app)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL for concurrent readers, a busy timeout for the single writer, enforced foreign keys."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=15000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA synchronous={os.environ.get('TILBOLIG_SQLITE_SYNCHRONOUS', 'NORMAL')}")
-    cur.close()

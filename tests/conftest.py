@@ -68,7 +68,7 @@ def ctx(app):
 
 @pytest.fixture()
 def users(ctx):
-    from engine import demo
+    from engine.cli import demo
     return {u.username: u for u in demo.seed_users("test-passord")}
 
 
@@ -120,7 +120,7 @@ def fixture_files(*names: str) -> dict[str, bytes]:
 @pytest.fixture()
 def tre_baner(ctx, users):
     """Deploy the three-lane fixture process; returns its process version."""
-    from engine import deployments
+    from engine.processes import deployments
     result = deployments.deploy(fixture_files("tre_baner.bpmn", "enkel.schema.json"), None)
     return result.versions[0]
 

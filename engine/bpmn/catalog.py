@@ -26,6 +26,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn import deadlines, lanes, scripts
+from engine.bpmn import spec as spec_mod
+from engine.bpmn.spec import FORM_PROPERTY, UI_FORM_PROPERTY
 from engine.errors import DeploymentInvalid, Problem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -35,8 +37,6 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 #: Largest single file accepted; real diagrams are well under 1 MB.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
-FORM_PROPERTY = "formJsonSchemaFilename"
-UI_FORM_PROPERTY = "formUiSchemaFilename"
 
 _HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                  remove_comments=False, dtd_validation=False)
@@ -232,8 +232,8 @@ def _load_form(name: str, data: bytes, problems: list[Problem]) -> dict | None:
     return schema
 
 
-def _properties(spec) -> dict[str, str]:
-    return (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
+def _properties(task_spec: Any) -> dict[str, str]:
+    return spec_mod.properties(task_spec)
 
 
 def _form_files(process_spec) -> Iterable[str]:

@@ -25,7 +25,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import timers
-from engine.bpmn.catalog import FORM_PROPERTY, UI_FORM_PROPERTY, SpecBundle
+from engine.bpmn import spec as spec_mod
+from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment
 
 
@@ -247,10 +248,10 @@ class ProcessEngine:
         out = []
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
-            props = (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
+            props = spec_mod.properties(spec)
             out.append(TaskInfo(
                 id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name, lane=spec.lane,
-                role=props.get("rolle"), form=props.get(FORM_PROPERTY), ui_form=props.get(UI_FORM_PROPERTY),
+                role=props.get("rolle"), form=props.get(spec_mod.FORM_PROPERTY), ui_form=props.get(spec_mod.UI_FORM_PROPERTY),
                 documentation=getattr(spec, "documentation", None), process_key=task.workflow.spec.name))
         return out
 
@@ -291,3 +292,21 @@ class ProcessEngine:
 
     def cancel(self, wf: BpmnWorkflow) -> None:
         wf.cancel()
+
+    def reset_to(self, wf: BpmnWorkflow, element_id: str) -> bool:
+        """Go back to the latest completed user task ``element_id`` (an administrator's «flytt token»).
+
+        What came after it is cancelled and it is READY again. False if no such task was completed.
+        """
+        done = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
+                if t.task_spec.bpmn_id == element_id and t.task_spec.manual]
+        if not done:
+            return False
+        target = max(done, key=lambda t: t.last_state_change)
+        wf.reset_from_task_id(UUID(str(target.id)))
+        # SpiffWorkflow 3.2 leaves cancelled catching events registered; drop those no longer in the tree
+        for task in list(wf.event_manager.tasks.values()):
+            if task.id not in task.workflow.tasks:
+                wf.event_manager.remove_task(task)
+        self.wake(wf)
+        return True

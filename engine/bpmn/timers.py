@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import spec
+
 #: A due time that never comes, given to a timer whose expression failed; see ``broken_reason``.
 BROKEN_SENTINEL = "9999-12-31T00:00:00+00:00"
 BROKEN_KEY = "broken_reason"
@@ -77,7 +79,7 @@ def _kind(task_spec, ed: TimerEventDefinition, host) -> str:
 
 
 def deadline_key(task_spec) -> str | None:
-    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    props = spec.properties(task_spec)
     return props.get("frist")
 
 

@@ -1,1 +1,21 @@
-"""Blueprints: the JSON API (and, later, caseworker, admin and process-owner pages)."""
+"""The web edge: error handlers, the JSON API, the caseworker pages, the console, webhooks in, the timers API.
+
+Views are thin: they parse a request, call a use case of ``engine.cases`` / ``engine.timers`` /
+``engine.events`` / ``engine.ops``, and render. ``init_app`` lists every blueprint.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.web import admin, admin_pages, api, errors, inbound, pages, timers_api, webhooks_api
+
+
+def init_app(app: Flask) -> None:
+    errors.init_app(app)            # one error shape for the whole service
+    app.register_blueprint(api.bp)  # /api/v1
+    pages.init_app(app)             # the caseworker app (sessions, CSRF, translations)
+    admin.init_app(app)             # /api/v1/admin, /metrics and request timing
+    admin_pages.init_app(app)       # the console pages
+    inbound.init_app(app)           # POST /webhooks/<source>
+    app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(timers_api.bp)

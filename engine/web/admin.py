@@ -10,7 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from engine import metrics, migration, ops, repairs
+from engine.ops import metrics
+from engine.ops import migration
+from engine.ops import stuck as ops
+from engine.ops import repairs
 from engine.bpmn import lanes
 from engine.errors import BadRequest
 from engine.web.api import _body, case_json
@@ -106,17 +109,8 @@ def _observe(response):
 
 
 def init_app(app: Flask) -> None:
-    from engine import cli_admin
-
     app.extensions["tilbolig.metrics"] = metrics.Histogram()
     app.before_request(_start_timer)
     app.after_request(_observe)
     app.register_blueprint(bp)
     app.register_blueprint(metrics_bp)
-    try:
-        import importlib
-        importlib.import_module("engine.web.admin_pages").init_app(app)
-    except ModuleNotFoundError as exc:
-        if exc.name != "engine.web.admin_pages":
-            raise
-    app.cli.add_command(cli_admin.admin_group)

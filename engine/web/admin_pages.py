@@ -9,7 +9,10 @@ import json
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
-from engine import deployments, migration, ops, repairs
+from engine.processes import deployments
+from engine.ops import migration
+from engine.ops import stuck as ops
+from engine.ops import repairs
 from engine.bpmn import lanes
 from engine.errors import DeploymentInvalid, ServiceError
 from engine.extensions import db

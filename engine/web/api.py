@@ -6,8 +6,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
 
-from engine import cases, clock, deployments
-from engine.access import require_role
+from engine import cases, clock
+from engine.processes import deployments
+from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER
 from engine.errors import BadRequest, DeploymentInvalid, Problem
 from engine.extensions import db

@@ -12,7 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine import cases, clock, deployments
+from engine import cases, clock
+from engine.bpmn import spec
+from engine.processes import deployments
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
 from engine.web import formrender
@@ -25,31 +27,13 @@ LANE_WORDS = {"bydel": "Bydelen", "institusjon": "Institusjonen", "beboer": "Beb
 
 def element_names(case: Case) -> dict[str, str]:
     """Element id → its name in the diagram (for the main process and the processes it calls)."""
-    bundle = deployments.bundle_for(case.process_version_id)
-    names: dict[str, str] = {}
-    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
-        for ts in spec.task_specs.values():
-            bid = getattr(ts, "bpmn_id", None)
-            if bid and getattr(ts, "bpmn_name", None):
-                names.setdefault(bid, ts.bpmn_name)
-    return names
+    return spec.element_names(deployments.bundle_for(case.process_version_id))
 
 
 def timer_hosts(case: Case) -> dict[str, str]:
     """Boundary timer element id → the element id of the activity it is attached to (so a moved
     deadline is named after its task, not after its timer)."""
-    bundle = deployments.bundle_for(case.process_version_id)
-    hosts: dict[str, str] = {}
-    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
-        for ts in spec.task_specs.values():
-            if type(ts).__name__ != "BoundaryEventSplit":
-                continue
-            outputs = list(getattr(ts, "outputs", []) or [])
-            main = next((o for o in outputs if getattr(o, "event_definition", None) is None), None)
-            for o in outputs:
-                if o is not main and main is not None and getattr(o, "bpmn_id", None):
-                    hosts[o.bpmn_id] = main.bpmn_id
-    return hosts
+    return spec.timer_hosts(deployments.bundle_for(case.process_version_id))
 
 
 def element_form(case: Case, element_id: str | None) -> dict | None:
@@ -57,12 +41,7 @@ def element_form(case: Case, element_id: str | None) -> dict | None:
     if not element_id:
         return None
     bundle = deployments.bundle_for(case.process_version_id)
-    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
-        for ts in spec.task_specs.values():
-            if getattr(ts, "bpmn_id", None) == element_id:
-                props = (getattr(ts, "extensions", None) or {}).get("properties", {}) or {}
-                return bundle.form(props.get("formJsonSchemaFilename"))
-    return None
+    return bundle.form(spec.element_form(bundle, element_id))
 
 
 def diagram_xml(case: Case) -> str | None:
@@ -205,31 +184,8 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
 
 
 def _call_activities(case: Case):
-    """Element id → the ids to mark in the drawn (main) process: itself if it is drawn there, else the
-    call activities that run the process it belongs to (a task inside «Opphold på institusjon» lights
-    up that call activity)."""
-    bundle = deployments.bundle_for(case.process_version_id)
-    main = {getattr(ts, "bpmn_id", None) for ts in bundle.spec.task_specs.values()}
-    owner: dict[str, str] = {}
-    for name, spec in bundle.subprocess_specs.items():
-        for ts in spec.task_specs.values():
-            owner.setdefault(getattr(ts, "bpmn_id", None), name)
-    callers: dict[str, list[str]] = {}
-    for specs in [bundle.spec, *bundle.subprocess_specs.values()]:
-        for ts in specs.task_specs.values():
-            called = getattr(ts, "spec", None)
-            if isinstance(called, str) and getattr(ts, "bpmn_id", None):
-                callers.setdefault(called, []).append(ts.bpmn_id)
-
-    def lift(element_id: str, depth: int = 0) -> list[str]:
-        if element_id in main or depth > 5:
-            return [element_id]
-        process = owner.get(element_id)
-        out = []
-        for caller in callers.get(process, []):
-            out += lift(caller, depth + 1)
-        return out or [element_id]
-    return lift
+    """Element id → the ids to mark in the drawn (main) process (see ``engine.bpmn.spec.lift_to_main``)."""
+    return spec.lift_to_main(deployments.bundle_for(case.process_version_id))
 
 
 def markers(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, list[str]]:

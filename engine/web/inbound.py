@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import inbox, outbox
+from engine.events import inbox
+from engine.events import outbox
 from engine.store.webhooks import HELD
 
 bp = Blueprint("inbound", __name__, url_prefix="/webhooks/inbound")
@@ -30,13 +31,7 @@ def receive(source: str):
 
 
 def init_app(app: Flask) -> None:
-    from engine import cli_webhooks
-    from engine.web import webhooks_api
-
-    outbox.configure(app)
     app.register_blueprint(bp)
-    app.register_blueprint(webhooks_api.bp)
     csrf = app.extensions.get("csrf")
     if csrf is not None and hasattr(csrf, "exempt"):
         csrf.exempt(bp)
-    cli_webhooks.init_app(app)

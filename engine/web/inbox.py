@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from engine import access, cases, clock
+from engine import cases, clock
+from engine.access import rules as access
 from engine.bpmn.lanes import LEDER, Actor
 from engine.errors import Forbidden, NotFound
 from engine.extensions import db

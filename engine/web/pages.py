@@ -16,7 +16,7 @@ from flask import (Blueprint, Flask, flash, redirect, render_template, request, 
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine import access
+from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.errors import Unauthenticated

@@ -9,7 +9,9 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 import sqlalchemy as sa
 
-from engine import cases, deployments
+from engine import cases
+from engine.bpmn import spec
+from engine.processes import deployments
 from engine.bpmn import lanes
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.extensions import db
@@ -49,7 +51,7 @@ def _case_page(actor, c, move: dict | None = None, status: int = 200):
 def _deadline_changes():
     """The deadline-change use cases, if that capability is installed."""
     try:
-        from engine import deadline_changes
+        from engine.timers import deadline_changes
     except ImportError:
         return None
     return deadline_changes
@@ -97,7 +99,7 @@ def _start_schema(pv: ProcessVersion | None) -> dict:
     if pv is None:
         return {"type": "object", "properties": {}}
     bundle = deployments.bundle_for(pv.id)
-    return bundle.form(cases.start_form(bundle)) or {"type": "object", "properties": {}}
+    return bundle.form(spec.start_form(bundle.spec)) or {"type": "object", "properties": {}}
 
 
 def _start_ui(pv: ProcessVersion | None) -> dict:
@@ -105,15 +107,7 @@ def _start_ui(pv: ProcessVersion | None) -> dict:
     if pv is None:
         return {}
     bundle = deployments.bundle_for(pv.id)
-    name = cases.start_form(bundle)
-    if not name:
-        return {}
-    for ts in bundle.spec.task_specs.values():
-        if type(ts).__name__ == "StartEvent":
-            props = (getattr(ts, "extensions", None) or {}).get("properties", {}) or {}
-            if props.get("formUiSchemaFilename"):
-                return bundle.form(props["formUiSchemaFilename"]) or {}
-    return bundle.form(name.replace(".schema.json", ".uischema.json")) or {}
+    return bundle.form(spec.start_ui_form(bundle.spec)) or {}
 
 
 @bp.route("/saker/ny", methods=["GET", "POST"])

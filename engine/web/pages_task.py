@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine import access, cases
+from engine import cases
+from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.errors import Conflict, FormInvalid
 from engine.web import formrender

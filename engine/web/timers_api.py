@@ -5,7 +5,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from engine import clock, deadline_changes, timer_overview
+from engine import clock
+from engine.timers import deadline_changes
+from engine.timers import overview as timer_overview
 from engine.errors import BadRequest
 from engine.store.timers import DeadlineChange
 from engine.web.auth import require_actor

@@ -5,8 +5,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from engine import inbox, outbox, subscriptions
-from engine.access import require_role
+from engine.events import inbox
+from engine.events import outbox
+from engine.events import subscriptions
+from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR
 from engine.errors import BadRequest
 from engine.web.auth import require_actor

@@ -62,7 +62,7 @@ def page(chromium, live_server, ctx, users):
 def tegnet(ctx, users):
     """The three-lane fixture process *with* a drawing (BPMN DI), so bpmn-js can show it.  The real
     process is used instead when ``processes/`` deploys."""
-    from engine import deployments
+    from engine.processes import deployments
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
     files = {"tre_baner_tegnet.bpmn": (Path(__file__).parent / "fixtures" / "tre_baner_tegnet.bpmn").read_bytes(),
              "enkel.schema.json": (fixtures / "enkel.schema.json").read_bytes()}
@@ -91,7 +91,7 @@ def screenshot(page, name: str) -> None:
 @pytest.fixture()
 def real_process(ctx, users):
     """The real routine from ``processes/`` + ``forms/``; skipped (with the reason) if it does not deploy."""
-    from engine import deployments
+    from engine.processes import deployments
     from engine.extensions import db
     root = Path(__file__).resolve().parents[2]
     if not any((root / "processes").glob("*.bpmn")):

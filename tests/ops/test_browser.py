@@ -16,7 +16,8 @@ TEGNET = Path(__file__).resolve().parents[1] / "browser" / "fixtures" / "tre_ban
 
 def _errored_case():
     """Walk the drawn fixture to its script with deler=0: the case stops in error at «beregn»."""
-    from engine import access, cases
+    from engine import cases
+    from engine.access import rules as access
     from engine.errors import EngineFailure
     from engine.extensions import db
     from engine.store.models import User

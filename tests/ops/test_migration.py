@@ -5,7 +5,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from engine import deployments
+from engine.timers import worker as timer_worker
+from engine.processes import deployments
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case
 from tests.conftest import fixture_files
@@ -117,7 +118,7 @@ def test_case_waiting_on_a_deadline_migrates_and_its_timer_still_fires(app, api,
     from datetime import datetime, timezone
     from engine import cases
     traveller.move_to(datetime(2026, 3, 20, tzinfo=timezone.utc))
-    assert cases.fire_due_timers() == 1
+    assert timer_worker.drain().cases_woken == 1
     case = api("admin").get(f"/api/v1/cases/{case['id']}").json
     assert case["process_version"] == 1 and {t["element_id"] for t in case["tasks"]} == {"plan", "folg_opp"}
     case = complete(api, "ingrid.bygdoy", case, "plan")

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from engine.timers import worker as timer_worker
 from engine import cases
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Timer
@@ -139,12 +140,12 @@ def test_suspended_case_fires_no_timers_and_refuses_completion(api, tre_baner, c
     r = _repair(api, case["id"], "suspend", reason="beboer innlagt på sykehus")
     assert r.status_code == 200 and r.json["status"] == "suspended"
     traveller.move_to(datetime(2026, 3, 20, tzinfo=timezone.utc))
-    assert cases.fire_due_timers() == 0
+    assert timer_worker.drain().cases_woken == 0
     complete(api, "ingrid.bygdoy", case, "plan", status=409)
     assert _repair(api, case["id"], "suspend", reason="igjen").status_code == 409
     r = _repair(api, case["id"], "resume", reason="utskrevet")
     assert r.status_code == 200 and r.json["status"] == "running"
-    assert cases.fire_due_timers() == 1
+    assert timer_worker.drain().cases_woken == 1
     assert [e.data["action"] for e in _repaired(case["id"])] == ["suspend", "resume"]
     assert _repair(api, case["id"], "resume", reason="igjen").status_code == 409
 

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from engine.timers import worker as timer_worker
 from engine.extensions import db
 from engine.store.models import Case
 from tests.ops.helpers import errored, open_case, reasons, stuck, to_plan
@@ -27,7 +28,7 @@ def test_overdue_deadline_is_listed_after_the_clock_passes_it(api, tre_baner, cl
     assert reasons(stuck(api), case["id"]) == set()
     traveller.move_to(datetime(2026, 3, 20, 9, tzinfo=timezone.utc))
     from engine import cases
-    assert cases.fire_due_timers() == 1
+    assert timer_worker.drain().cases_woken == 1
     assert reasons(stuck(api), case["id"]) == {"overdue"}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine import deployments
+from engine.processes import deployments
 from engine.extensions import db
 from engine.store.models import Deployment, ProcessVersion
 from tests.conftest import fixture_files

@@ -7,7 +7,8 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from engine import deployments, timer_worker
+from engine.processes import deployments
+from engine.timers import worker as timer_worker
 from engine.bpmn.deadlines import due_date, frist
 from engine.extensions import db
 from engine.store.models import Timer

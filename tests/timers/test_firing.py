@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from engine import cases, scheduler, timer_worker
+from engine import cases
+from engine.timers import scheduler
+from engine.timers import worker as timer_worker
 from engine.extensions import db
 from engine.store.models import Case, Timer
 from engine.store.timers import SchedulerHeartbeat
@@ -67,12 +69,12 @@ def test_a_failing_wake_marks_the_case_and_does_not_block_others(api, tre_baner,
     def wake(case_id, actor=None):
         if case_id == bad["id"]:
             from engine.bpmn.runtime import StepFailed
-            from engine import runtime_state
+            from engine.processes import runtime_state
 
             def boom(wf):
                 raise StepFailed("boom", "plan_frist")
             case = db.session.get(Case, case_id)
-            return cases._step(case, {"kind": "wake"}, None, boom)
+            return cases.step(case, {"kind": "wake"}, None, boom)
         return real_wake(case_id, actor)
 
     monkeypatch.setattr(cases, "wake_case", wake)
@@ -89,7 +91,7 @@ def test_a_timer_that_stays_due_after_wake_is_recorded_broken_not_looped(api, tr
     clock_at(2026, 3, 1, 9)
     case = case_at_plan(api)
     clock_at(2026, 3, 20)
-    monkeypatch.setattr(cases, "wake_case", lambda case_id, actor=None: cases._step(
+    monkeypatch.setattr(cases, "wake_case", lambda case_id, actor=None: cases.step(
         db.session.get(Case, case_id), {"kind": "wake"}, None, lambda wf: None))
     result = timer_worker.drain()
     assert result.timers_fired == 0

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from engine import timer_worker
+from engine.timers import worker as timer_worker
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, Timer
 from engine.store.timers import DeadlineChange

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from engine import timer_worker
+from engine.timers import worker as timer_worker
 from engine.extensions import db
 from engine.store.models import Timer
 from tests.timers.helpers import case_at_plan, clone_cases, fired_events

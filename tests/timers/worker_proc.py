@@ -11,19 +11,21 @@ import time
 
 
 def main(url: str, mode: str, name: str) -> None:
-    from engine import cases, create_app, timer_worker
+    from engine import cases, create_app
+    from engine.timers import worker as timer_worker
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
     with app.app_context():
         if mode == "hang":
-            original = cases._project_timers
+            from engine.cases import projections
+            original = projections.project_timers
 
-            def project_then_hang(case, wf, now):
-                events = original(case, wf, now)
+            def project_then_hang(engine, case, wf, now):
+                events = original(engine, case, wf, now)
                 print(f"HOLDING {case.id}", flush=True)
                 time.sleep(600)
                 return events
-            cases._project_timers = project_then_hang
+            projections.project_timers = project_then_hang
         print("READY", flush=True)
         result = timer_worker.drain()
         timer_worker.beat(name, result.timers_fired)

@@ -70,14 +70,15 @@ def browser(ctx, users):
 
 @pytest.fixture()
 def web_rik(ctx, users):
-    from engine import deployments
+    from engine.processes import deployments
     files = {p.name: p.read_bytes() for p in HERE.iterdir() if p.suffix in (".bpmn", ".json")}
     return deployments.deploy(files, None).versions[0]
 
 
 def open_case(process_key: str, username: str = "kari.gamleoslo", resident: str | None = "beboer.test",
               data: dict | None = None, institution: str = "bygdoy"):
-    from engine import access, cases
+    from engine import cases
+    from engine.access import rules as access
     from engine.extensions import db
     from engine.store.models import User
     import sqlalchemy as sa

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from engine.timers import worker as timer_worker
 from engine.extensions import db
 from engine.store.models import AccessLog, AuditEvent, OpenTask
 from tests.web.conftest import open_case
@@ -178,7 +179,7 @@ def test_complete_then_a_second_completion_is_a_clear_409(browser, web_rik, cloc
     page = b.get(f"/saker/{case.id}").get_data(as_text=True)
     assert "Registrer kontakter" in page and "ble fullført av Kari Nordmann" in page and "Eva" in page
     other = browser("leder.gamleoslo")
-    from engine import runtime_state
+    from engine.processes import runtime_state
     # the task row is gone; a stale form posted again answers 404 (task gone) or 409 — never a 500
     r = other.post(f"/oppgaver/{task.id}", good)
     assert r.status_code in (404, 409) and "Traceback" not in r.get_data(as_text=True)
@@ -261,7 +262,7 @@ def test_case_page_shows_deadlines_and_overdue(browser, tre_baner, clock_at):
     assert "Lag plan for oppholdet" in html and "15. mars 2026" in html
     traveller.move_to(datetime(2026, 3, 20, 9, tzinfo=timezone.utc))
     from engine import cases
-    cases.fire_due_timers()
+    timer_worker.drain().cases_woken
     html = kari.get(f"/saker/{case.id}").get_data(as_text=True)
     assert "Over fristen" in html and "gikk ut" in html
 

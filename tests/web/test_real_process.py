@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def real_process(ctx, users):
-    from engine import deployments
+    from engine.processes import deployments
     if not (ROOT / "processes").is_dir() or not any((ROOT / "processes").glob("*.bpmn")):
         pytest.skip("processes/ is empty")
     try:

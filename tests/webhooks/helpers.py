@@ -72,7 +72,7 @@ class Receiver:
 
 
 def deploy_fixture():
-    from engine import deployments
+    from engine.processes import deployments
     files = {"venter_pa_bolig.bpmn": (FIXTURES / "venter_pa_bolig.bpmn").read_bytes(),
              "enkel.schema.json": (FIXTURES.parent.parent / "fixtures" / "enkel.schema.json").read_bytes()}
     return deployments.deploy(files, None).versions[0]

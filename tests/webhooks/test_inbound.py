@@ -6,9 +6,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from engine import cases, inbox, subscriptions
+from engine import cases
+from engine.events import inbox
+from engine.events import subscriptions
 from engine.extensions import db
-from engine.store.models import AuditEvent
+from engine.store.models import AuditEvent, Case
 from engine.store.webhooks import InboundEvent
 from tests.webhooks.helpers import SECRET, complete, open_case, signed
 
@@ -59,7 +61,7 @@ def test_early_offer_is_held_and_delivered_when_the_case_reaches_the_wait(ctx, a
     assert [e["case_id"] for e in held] == [case["id"]]
     after = complete(api, case, "soknad")                    # the step that reaches the catch event
     assert [t["element_id"] for t in after["tasks"]] == ["flytt"]
-    assert cases.case_data(cases._case(case["id"]))["bolig_tilbud"] == {"dato": "2026-04-01"}
+    assert cases.case_data(db.session.get(Case, case["id"]))["bolig_tilbud"] == {"dato": "2026-04-01"}
     assert db.session.scalar(sa.select(InboundEvent.state)) == "delivered"
     assert _received(case["id"]) == 1
 
@@ -69,7 +71,7 @@ def test_held_offer_is_delivered_by_the_worker_tick(ctx, api, venter, boligkonto
     case = open_case(api)
     _post(ctx, _offer(case_id=case["id"]))
     # The case reaches the wait by a path that does not retry the inbox (an admin's direct repair).
-    from engine import inbox as inbox_module
+    from engine.events import inbox as inbox_module
     token = inbox_module._delivering.set(frozenset({case["id"]}))
     try:
         complete(api, case, "soknad")
@@ -88,7 +90,7 @@ def test_replay_is_acknowledged_but_not_delivered_twice(ctx, api, venter, boligk
     assert r.status_code == 202 and r.json["status"] == "duplicate"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundEvent)) == 1
     assert _received(case["id"]) == 1
-    assert cases.case_data(cases._case(case["id"]))["bolig_tilbud"]["dato"] == "2026-04-01"
+    assert cases.case_data(db.session.get(Case, case["id"]))["bolig_tilbud"]["dato"] == "2026-04-01"
 
 
 def test_bad_signature_is_401_and_nothing_is_stored(ctx, api, venter, boligkontor, clock_at):

@@ -7,7 +7,10 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from engine import cases, outbox
+from engine.timers import worker as timer_worker
+from engine import cases
+from engine.events import outbox
+from engine.events import worker as events_worker
 from engine.extensions import db
 from engine.store.webhooks import OutboxEvent
 from tests.webhooks.helpers import SECRET, complete, open_case
@@ -134,12 +137,16 @@ def test_a_rolled_back_transaction_emits_nothing(api, venter, receiver, subscrib
     subscribe(receiver)
     case = open_case(api)
     before = _states()
-    real = outbox.enqueue
+    import sqlite3
+
+    from engine.cases import unit_of_work
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY      # a conflict by its result code, not its text
 
     def enqueue_then_fail(case_, changes):
-        assert real(case_, changes) > 0                 # the rows were written in this transaction …
-        raise OperationalError("COMMIT", {}, Exception("database is locked"))   # … which then fails
-    monkeypatch.setattr(outbox, "enqueue", enqueue_then_fail)
+        assert outbox.enqueue(case_, changes) > 0        # the rows were written in this transaction …
+        raise OperationalError("COMMIT", {}, locked)     # … which then fails
+    monkeypatch.setattr(unit_of_work.hooks(), "on_changes", [enqueue_then_fail])
     r = api("kari.gamleoslo").post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", json={"data": {}})
     assert r.status_code == 409
     monkeypatch.setattr(outbox, "enqueue", real)
@@ -205,13 +212,13 @@ def test_the_scheduler_tick_delivers_and_never_raises(api, venter, receiver, sub
     clock_at(2026, 3, 1, 9)
     subscribe(receiver, ["case.opened"])
     open_case(api)
-    outbox.tick()
+    events_worker.tick()
     assert receiver.types() == ["case.opened"]
 
     def broken(*a, **kw):
         raise RuntimeError("database gone")
     monkeypatch.setattr(outbox, "deliver_due", broken)
-    outbox.tick()                       # logged, not raised: the scheduler keeps ticking
+    events_worker.tick()                # logged, not raised: the scheduler keeps ticking
 
 
 def test_concurrent_workers_deliver_each_event_once_in_order(api, venter, receiver, subscribe, clock_at, app):
@@ -261,7 +268,7 @@ def test_deadline_changed_and_overdue_carry_dates_but_not_the_reason(api, tre_ba
                                   json={"due_date": "2026-03-20", "reason": "Beboeren Tore er syk"})
     assert r.status_code in (200, 201), r.json
     traveller.shift(timedelta(days=30))
-    assert cases.fire_due_timers() == 1
+    assert timer_worker.drain().cases_woken == 1
     outbox.deliver_due()
     assert receiver.types() == ["deadline.changed", "deadline.overdue"]
     changed, overdue = (m.json["data"] for m in receiver.received)

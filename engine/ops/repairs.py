@@ -9,65 +9,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Callable
-from uuid import UUID
 
 import sqlalchemy as sa
 
-from engine import access, cases, clock, forms, runtime_state
+from engine import cases, clock, forms
+from engine.access import rules as access
 from engine.bpmn import lanes, timers
 from engine.bpmn.lanes import Actor
-from engine.bpmn.runtime import StepFailed, TaskNotReady
-from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, NotFound, Unprocessable
+from engine.bpmn.runtime import TaskNotReady
+from engine.errors import BadRequest, Conflict, FormInvalid, NotFound, Unprocessable
 from engine.extensions import db
-from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
+from engine.processes import runtime_state
+from engine.ops.lifecycle import resume, suspend, terminate
+from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
+from engine.ops.guard import change as _change
+from engine.ops.guard import load as _load
+from engine.ops.guard import reason as _reason
+from engine.store.models import Case, OpenTask, Timer, User
 
-ACTIONS = ("retry", "edit_data", "fire_timer", "reschedule_timer", "suspend", "resume", "terminate", "move_token")
-MAX_REASON = 2000
-
-
-def _reason(reason: Any) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise Unprocessable("Begrunnelse mangler.", {"reason": ["Skriv hvorfor saken rettes."]})
-    if len(reason) > MAX_REASON:
-        raise Unprocessable("Begrunnelsen er for lang.", {"reason": [f"Høyst {MAX_REASON} tegn."]})
-    return reason.strip()
-
-
-def _load(actor: Actor, case_id: int, action: str) -> Case:
-    access.require_role(actor, lanes.ADMINISTRATOR)
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound("Fant ikke saken.")
-    access.log(actor, case.id, f"repair:{action}")
-    db.session.commit()   # the access-log row stands even if the repair is refused
-    return case
-
-
-def _change(actor: Actor, action: str, reason: str, **extra: Any) -> cases.Change:
-    return cases.Change("case.repaired", actor, element_id=extra.pop("element_id", None),
-                        task_id=extra.pop("task_id", None), data={"action": action, "reason": reason, **extra})
+ACTIONS = REPAIR_ACTIONS
+__all__ = ["ACTIONS", "edit_data", "fire_timer", "move_token", "repair", "reschedule_timer", "resume", "retry",
+           "suspend", "system_actor", "terminate"]
 
 
 def _run(case: Case, change: cases.Change, fn: Callable[[Any], None], clears_error: bool = False) -> Case:
-    """``cases._step`` without marking the case on failure: a failed repair leaves no trace on the case."""
-    if case.status not in cases.ACTIVE:
-        raise Conflict(cases._status_text(case.status))
-    rt = runtime_state.state()
-    version = case.version
-    wf = cases._workflow(case)
-    try:
-        fn(wf)
-    except StepFailed as exc:
-        db.session.rollback()
-        rt.forget(case.id)
-        raise EngineFailure("Rettingen feilet; saken er uendret.", exc.element_id, exc.message) from exc
-    except Exception:
-        db.session.rollback()
-        rt.forget(case.id)
-        raise
-    new_version = cases._save(case, wf, version, [change], clears_error)
-    rt.keep_workflow(case.id, new_version, wf)
-    return db.session.get(Case, case.id)
+    """One unit of work that does not mark the case on failure: a failed repair leaves no trace on the case."""
+    return cases.step(case, {"kind": "repair"}, change, fn, mark_error=False, clears_error=clears_error,
+                      failure_text="Rettingen feilet; saken er uendret.")
 
 
 def _patch(data: Any) -> dict[str, Any]:
@@ -211,79 +179,14 @@ def move_token(actor: Actor, case_id: int, reason: Any, element_id: Any) -> Case
     reason = _reason(reason)
     if not isinstance(element_id, str) or not element_id:
         raise Unprocessable("Oppgi elementet saken skal flyttes til.", {"element_id": ["Påkrevd."]})
-    from SpiffWorkflow.util.task import TaskState
+    engine = runtime_state.state().engine
 
-    def run(wf) -> None:
-        done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == element_id
-                and t.task_spec.manual]
-        if not done:
+    def run(wf: Any) -> None:
+        if not engine.reset_to(wf, element_id):
             raise Unprocessable(f"Saken har ingen fullført oppgave «{element_id}» å gå tilbake til.",
                                 {"element_id": ["Bare tidligere fullførte brukeroppgaver kan velges."]})
-        target = max(done, key=lambda t: t.last_state_change)
-        wf.reset_from_task_id(UUID(str(target.id)))
-        # SpiffWorkflow 3.2 leaves cancelled catching events registered; drop those no longer in the tree
-        for task in list(wf.event_manager.tasks.values()):
-            if task.id not in task.workflow.tasks:
-                wf.event_manager.remove_task(task)
-        runtime_state.state().engine.wake(wf)
 
     return _run(case, _change(actor, "move_token", reason, element_id=element_id), run)
-
-
-def _set_status(actor: Actor, case: Case, new_status: str, action: str, reason: str,
-                clear_projections: bool = False, state: str | None = None) -> Case:
-    """Change the status under the optimistic lock, with the audit event, in one commit."""
-    now = clock.now()
-    values: dict[str, Any] = dict(status=new_status, version=case.version + 1, updated_at=now, last_activity_at=now)
-    if state is not None:
-        values["state"] = state
-    result = db.session.connection().execute(sa.update(Case).where(Case.id == case.id, Case.version == case.version)
-                                             .values(**values))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise Conflict("Saken ble endret av noen andre. Last siden på nytt.")
-    if clear_projections:
-        db.session.connection().execute(sa.delete(OpenTask).where(OpenTask.case_id == case.id))
-        db.session.connection().execute(sa.delete(Timer).where(Timer.case_id == case.id))
-    change = _change(actor, action, reason, previous_status=case.status)
-    db.session.add(AuditEvent(case_id=case.id, at=now, type=change.type, actor_id=actor.user_id, data=change.data))
-    from engine import outbox
-    outbox.enqueue(case.id, [change])
-    db.session.commit()
-    runtime_state.state().forget(case.id)
-    db.session.expire(case)
-    return db.session.get(Case, case.id)
-
-
-def suspend(actor: Actor, case_id: int, reason: Any) -> Case:
-    """Put a case on hold: no timer fires (``due_case_ids`` skips it) and no task can be completed."""
-    case = _load(actor, case_id, "suspend")
-    reason = _reason(reason)
-    if case.status not in cases.ACTIVE:
-        raise Conflict(cases._status_text(case.status))
-    return _set_status(actor, case, cases.SUSPENDED, "suspend", reason)
-
-
-def resume(actor: Actor, case_id: int, reason: Any) -> Case:
-    """Take a case off hold; a case that was in error goes back to error (its retry is kept)."""
-    case = _load(actor, case_id, "resume")
-    reason = _reason(reason)
-    if case.status != cases.SUSPENDED:
-        raise Conflict("Saken er ikke satt på vent.")
-    return _set_status(actor, case, cases.ERROR if case.error_action else cases.RUNNING, "resume", reason)
-
-
-def terminate(actor: Actor, case_id: int, reason: Any) -> Case:
-    """End a case for good: the workflow is cancelled, its tasks and timers are removed."""
-    case = _load(actor, case_id, "terminate")
-    reason = _reason(reason)
-    if case.status in (cases.COMPLETED, cases.TERMINATED):
-        raise Conflict(cases._status_text(case.status))
-    rt = runtime_state.state()
-    wf = cases._workflow(case)
-    rt.engine.cancel(wf)
-    return _set_status(actor, case, cases.TERMINATED, "terminate", reason, clear_projections=True,
-                       state=rt.engine.dump(wf))
 
 
 def repair(actor: Actor, case_id: int, action: str, body: dict[str, Any]) -> Case:

@@ -21,11 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from engine import access, cases, clock
+from engine import cases, clock
+from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.errors import Unprocessable
 from engine.extensions import db
+from engine.store import due_timers
 from engine.store.models import Case, OpenTask, Organisation, ProcessVersion, Timer
 
 ERROR, OVERDUE, IDLE, BROKEN_TIMER, MESSAGE_WAIT = "error", "overdue", "idle", "broken_timer", "message_wait"
@@ -153,8 +155,7 @@ def system_panel(actor: Actor) -> dict[str, Any]:
     """Scheduler heartbeat age, timers due but not fired, oldest due timer, outbox backlog."""
     access.require_role(actor, lanes.ADMINISTRATOR)
     now = clock.now()
-    late = (sa.select(Timer).join(Case, Case.id == Timer.case_id)
-            .where(Timer.due_at < now - LATE_GRACE, Timer.broken_reason.is_(None), Case.status.in_(cases.ACTIVE)))
+    late = sa.select(Timer).join(Case, Case.id == Timer.case_id).where(due_timers.overdue(now - LATE_GRACE))
     late_count = db.session.scalar(sa.select(sa.func.count()).select_from(late.subquery()))
     oldest = db.session.scalar(late.order_by(Timer.due_at).limit(1))
     panel: dict[str, Any] = {

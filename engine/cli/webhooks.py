@@ -7,7 +7,9 @@ import time
 import click
 from flask import Flask
 
-from engine import inbox, outbox, subscriptions
+from engine.events import inbox
+from engine.events import outbox
+from engine.events import subscriptions
 from engine.errors import ServiceError
 from engine.extensions import db
 from webhooks.outbound import PUBLIC_TYPES

@@ -5,9 +5,6 @@ nothing is lost when the process stops, and timers that fell due while it was do
 first tick, oldest first.  Started only when ``SCHEDULER_ENABLED`` (``make run`` sets it), only in
 the process that serves requests (not in the werkzeug reloader's watcher, not in other ``flask``
 commands), and never twice in one process.
-
-``init_app`` also wires the timer capability's API blueprint and CLI commands (this module is the
-one ``create_app`` picks up if present).
 """
 from __future__ import annotations
 
@@ -20,6 +17,9 @@ import threading
 import click
 from flask import Flask
 
+from engine.events import worker as events_worker
+from engine.timers import worker as timer_worker
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -27,11 +27,6 @@ _scheduler = None          # the one BackgroundScheduler of this process, if sta
 
 
 def init_app(app: Flask) -> None:
-    from engine import timer_cli
-    from engine.web import timers_api
-
-    app.register_blueprint(timers_api.bp)
-    timer_cli.init_app(app)
     if app.config.get("SCHEDULER_ENABLED") and _should_start(app):
         start(app)
 
@@ -50,8 +45,6 @@ def start(app: Flask):
     """Start ticking for ``app`` (idempotent per process); returns the scheduler."""
     global _scheduler
     from apscheduler.schedulers.background import BackgroundScheduler
-
-    from engine import timer_worker
 
     with _lock:
         if _scheduler is not None:
@@ -73,9 +66,8 @@ def start(app: Flask):
 
         def webhook_job() -> None:
             # A job of its own: a slow webhook receiver must not delay timers.
-            from engine import outbox
             with app.app_context():
-                outbox.tick()     # deliver due outbox rows, retry held inbound events; never raises
+                events_worker.tick()   # deliver due outbox rows, retry held inbound events; never raises
 
         scheduler.add_job(webhook_job, "interval", seconds=seconds, id="outbox-tick", max_instances=1,
                           coalesce=True, next_run_time=_now())

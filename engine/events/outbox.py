@@ -1,6 +1,6 @@
 """The outbox: outbound webhook events written with the case change, delivered later by a worker.
 
-``enqueue`` runs inside ``cases._save`` (and ``cases._mark_error``), in the same transaction as
+``enqueue`` is a change hook of the case unit of work (``engine.cases.unit_of_work``): it runs in the same transaction as
 the change, so a rolled-back change emits nothing and a committed one cannot be lost.  The
 worker (``deliver_due``; ``tick`` for the scheduler; ``flask outbox deliver``) claims due rows —
 ``FOR UPDATE SKIP LOCKED`` plus a short lease on PostgreSQL, so several workers share the work —
@@ -10,7 +10,6 @@ earlier one is pending a retry.  Service glue: the pure parts live in ``webhooks
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,31 +31,9 @@ from webhooks.targets import UnresolvableHost, UnsafeTarget, check_url
 
 log = logging.getLogger(__name__)
 
-#: Settings (app config key → default); each may be set by an environment variable ``TILBOLIG_<KEY>``.
-DEFAULTS: dict[str, Any] = {
-    "WEBHOOK_MAX_ATTEMPTS": 8,
-    "WEBHOOK_BACKOFF_BASE": 10.0,          # seconds before the first retry
-    "WEBHOOK_BACKOFF_CAP": 6 * 3600.0,     # never wait longer than this between attempts
-    "WEBHOOK_LEASE_SECONDS": 60.0,         # a claimed row is invisible to other workers this long
-    "WEBHOOK_ALLOW_LOOPBACK": False,       # tests and local development only
-    "WEBHOOK_INBOUND_TOLERANCE": 300.0,    # seconds a signed inbound timestamp may differ from now
-}
-
-
-def configure(app) -> None:
-    """Fill webhook settings from the environment unless the app config already has them."""
-    for key, default in DEFAULTS.items():
-        raw = os.environ.get(f"TILBOLIG_{key}")
-        if raw is None:
-            app.config.setdefault(key, default)
-        elif isinstance(default, bool):
-            app.config.setdefault(key, raw.lower() in ("1", "true", "yes", "ja"))
-        else:
-            app.config.setdefault(key, type(default)(raw))
-
-
 def setting(key: str) -> Any:
-    return current_app.config.get(key, DEFAULTS[key])
+    """A webhook setting of the running app (defaults and ``TILBOLIG_<KEY>`` in ``engine.config``)."""
+    return current_app.config[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,25 +186,6 @@ def deliver_due(limit: int = 200, client: httpx.Client | None = None, batch: int
         if own:
             client.close()
     return report
-
-
-def tick() -> None:
-    """One worker tick for the webhook edge: deliver due events, then retry held inbound events.
-
-    Called by ``engine.scheduler`` when present and by ``flask outbox deliver``.
-    """
-    from engine import inbox  # late: inbox imports cases, which imports this module
-
-    try:
-        deliver_due()
-    except Exception:  # noqa: BLE001
-        db.session.rollback()
-        log.exception("outbox tick failed")
-    try:
-        inbox.tick()
-    except Exception:  # noqa: BLE001
-        db.session.rollback()
-        log.exception("inbox tick failed")
 
 
 # --------------------------------------------------------------------------------------------

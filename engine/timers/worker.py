@@ -8,8 +8,8 @@ writer at a time anyway; two workers are still safe because the case's ``version
 the second save.  Exactly once comes from the case state itself: a fired timer is gone from the
 saved workflow, so a late second wake finds nothing to fire.
 
-SpiffWorkflow fires a timer only when ``due < now`` (strict), so the due query is strict too:
-a timer becomes claimable right after its due instant and never before.
+What "due" means is defined once, in ``engine.store.due_timers`` (strictly after the due instant,
+as SpiffWorkflow fires only when ``due < now``); this module only drives it.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from engine import cases, clock
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
-from engine.store.models import AuditEvent, Case, Timer
+from engine.store import due_timers
+from engine.store.models import AuditEvent, Timer
 from engine.store.timers import SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -39,40 +40,9 @@ def worker_name(kind: str = "worker") -> str:
     return f"{kind}@{socket.gethostname()}:{os.getpid()}"
 
 
-def _due_condition(now: datetime):
-    """Due, not broken, and the case can take it.
-
-    A case in *error* is woken only for a timer that fell due after the error: if that wake fails
-    too, ``error_at`` moves past the due time and the worker stops trying (an administrator
-    repairs it), so one broken case never blocks the others nor loops.
-    """
-    return sa.and_(
-        Timer.due_at < now, Timer.broken_reason.is_(None),
-        sa.or_(Case.status == cases.RUNNING,
-               sa.and_(Case.status == cases.ERROR, sa.or_(Case.error_at.is_(None), Case.error_at < Timer.due_at))))
-
-
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def claim(now: datetime, skip: set[int] | frozenset[int] = frozenset()) -> int | None:
-    """Start a transaction holding the case with the oldest due timer; its id, or None.
-
-    On PostgreSQL the case and timer rows stay locked until the caller commits or rolls back.
-    """
-    query = (sa.select(Timer.case_id).join(Case, Case.id == Timer.case_id).where(_due_condition(now))
-             .order_by(Timer.due_at, Timer.id).limit(1))
-    if skip:
-        query = query.where(Timer.case_id.not_in(skip))
-    if _is_postgres():
-        query = query.with_for_update(skip_locked=True, of=[Case, Timer])
-    return db.session.scalar(query)
-
-
-def _due_task_ids(case_id: int, now: datetime) -> set[str]:
-    return set(db.session.scalars(sa.select(Timer.task_id).where(
-        Timer.case_id == case_id, Timer.due_at < now, Timer.broken_reason.is_(None))))
+    """Start a transaction holding the case with the oldest due timer; its id, or None."""
+    return due_timers.claim_case(now, skip)
 
 
 def _mark_stuck(case_id: int, task_ids: set[str]) -> None:
@@ -97,7 +67,7 @@ class DrainResult:
 def drain(limit: int | None = None) -> DrainResult:
     """Fire every due timer now, oldest first, one case per transaction.
 
-    A case whose wake fails (engine error → case marked error by ``cases._step``; conflict → someone
+    A case whose wake fails (engine error → case marked error by its unit of work; conflict → someone
     else saved it first) is skipped for the rest of this drain and never blocks the others.
     """
     result = DrainResult()
@@ -108,7 +78,7 @@ def drain(limit: int | None = None) -> DrainResult:
         if case_id is None:
             db.session.rollback()
             break
-        due = _due_task_ids(case_id, now)
+        due = due_timers.due_task_ids(case_id, now)
         try:
             cases.wake_case(case_id)
         except (Conflict, EngineFailure, NotFound) as exc:
@@ -124,7 +94,7 @@ def drain(limit: int | None = None) -> DrainResult:
             log.exception("timer wake of case %s failed", case_id)
             continue
         result.cases_woken += 1
-        still = _due_task_ids(case_id, now) & due
+        still = due_timers.due_task_ids(case_id, now) & due
         result.timers_fired += len(due - still)
         if still:
             _mark_stuck(case_id, still)
@@ -159,9 +129,7 @@ def tick(worker: str) -> DrainResult:
 def next_due_in(max_seconds: float) -> float:
     """Seconds until the next timer may fire (capped), so a worker can sleep just long enough."""
     # ORDER BY … LIMIT 1 walks the due_at index; min() over the join would scan every timer
-    due = db.session.scalar(sa.select(Timer.due_at).join(Case, Case.id == Timer.case_id).where(
-        Timer.due_at.is_not(None), Timer.broken_reason.is_(None), Case.status == cases.RUNNING)
-        .order_by(Timer.due_at).limit(1))
+    due = due_timers.next_due_at()
     db.session.rollback()
     if due is None:
         return max_seconds

@@ -1,7 +1,7 @@
 """Moving a case's deadline by agreement, with the reason kept — and reading deadlines with history.
 
 A deadline is a waiting timer of the case (usually a boundary timer with a ``frist`` key).  Moving it
-re-arms the timer through ``engine.bpmn.timers.set_due`` inside ``cases._step``, so the version
+re-arms the timer through ``engine.bpmn.timers.set_due`` inside one ``cases.CaseUnitOfWork``, so the version
 check, the timer projection, the audit event ``deadline.changed`` and the ``deadline_changes`` row
 are one transaction.  The agreed day is an Oslo calendar date; the deadline lasts to the end of that
 day (due at the following midnight in Oslo, stored as UTC), exactly like a computed deadline.
@@ -13,7 +13,9 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from engine import access, cases, clock, runtime_state
+from engine import cases, clock
+from engine.access import rules as access
+from engine.processes import runtime_state
 from engine.bpmn import lanes, timers
 from engine.bpmn.deadlines import end_of_day_utc
 from engine.bpmn.lanes import Actor
@@ -124,11 +126,7 @@ def move_deadline(actor: Actor, case_id: int, key: str, new_date: object, reason
                          data={"deadline": timer.deadline_key, "old_due_at": old_due.isoformat() if old_due else None,
                                "new_due_at": new_due.isoformat(), "new_date": day.isoformat(),
                                "reason": reason.strip()})
-    try:
-        cases._step(case, {"kind": "move_deadline", "task_id": task_id, "due": new_due.isoformat()}, event, run)
-    except Conflict:
-        db.session.rollback()
-        raise
+    cases.step(case, {"kind": "move_deadline", "task_id": task_id, "due": new_due.isoformat()}, event, run)
     return change
 
 

@@ -7,11 +7,14 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from engine import cases, demo, deployments, timer_worker
+from engine import cases
+from engine.cli import demo
+from engine.processes import deployments
+from engine.timers import worker as timer_worker
 from engine.errors import DeploymentInvalid, ServiceError
 from engine.extensions import db
 from engine.store.models import User
-from engine.web.auth import create_token
+from engine.access.tokens import create_token
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from engine import cases, clock
 from engine.extensions import db
+from engine.store import due_timers
 from engine.store.models import Case, OpenTask, Timer
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -64,11 +65,7 @@ def render(histogram: Histogram, now: datetime | None = None) -> str:
     open_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(OpenTask).join(Case).where(active)) or 0
     overdue = db.session.scalar(sa.select(sa.func.count()).select_from(OpenTask).join(Case)
                                 .where(active, OpenTask.overdue_at.is_not(None))) or 0
-    due = (sa.select(Timer.due_at).join(Case, Case.id == Timer.case_id)
-           .where(active, Timer.due_at < now, Timer.broken_reason.is_(None)))
-    timers_due = db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery())) or 0
-    oldest = db.session.scalar(sa.select(sa.func.min(Timer.due_at)).join(Case, Case.id == Timer.case_id)
-                               .where(active, Timer.due_at < now, Timer.broken_reason.is_(None)))
+    timers_due, oldest = due_timers.overdue_stats(now)
     lateness = (now - clock.as_utc(oldest)).total_seconds() if oldest else 0.0
     broken = db.session.scalar(sa.select(sa.func.count()).select_from(Timer).join(Case, Case.id == Timer.case_id)
                                .where(active, Timer.broken_reason.is_not(None))) or 0

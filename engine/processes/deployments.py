@@ -14,7 +14,7 @@ from flask import current_app
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
-from engine import runtime_state
+from engine.processes import runtime_state
 from engine.bpmn import catalog as catalog_mod
 from engine.bpmn.lanes import ADMINISTRATOR, Actor
 from engine.errors import DeploymentInvalid, Problem

@@ -11,7 +11,10 @@ import sys
 import click
 import sqlalchemy as sa
 
-from engine import access, migration, ops, repairs
+from engine.access import rules as access
+from engine.ops import migration
+from engine.ops import stuck as ops
+from engine.ops import repairs
 from engine.errors import ServiceError
 from engine.extensions import db
 from engine.store.models import User

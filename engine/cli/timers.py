@@ -7,14 +7,18 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from engine import access, clock, deadline_changes, timer_overview, timer_worker
+from engine import clock
+from engine.access import rules as access
+from engine.timers import deadline_changes
+from engine.timers import overview as timer_overview
+from engine.timers import worker as timer_worker
 from engine.errors import ServiceError
 from engine.extensions import db
 from engine.store.models import User
 
 
 def init_app(app: Flask) -> None:
-    from engine.cli import timers_group
+    from engine.cli.commands import timers_group
 
     app.cli.add_command(worker_cmd)
     app.cli.add_command(deadlines_group)
@@ -40,7 +44,7 @@ def _actor(username: str | None):
 @click.option("--name", default=None, help="Worker name in the heartbeat table.")
 def worker_cmd(once: bool, tick: float | None, name: str | None) -> None:
     """Run a timer worker without the web server (several may run against PostgreSQL)."""
-    from engine import scheduler
+    from engine.timers import scheduler
     scheduler.stop()        # this process is the worker; no second ticker
     seconds = tick if tick is not None else float(current_app.config.get("SCHEDULER_TICK_SECONDS", 1.0))
     worker = name or timer_worker.worker_name()

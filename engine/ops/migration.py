@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
-from SpiffWorkflow.util.task import TaskState
 
-from engine import access, cases, deployments, runtime_state
-from engine.bpmn import lanes
+from engine import cases
+from engine.access import rules as access
+from engine.bpmn import lanes, migrate as bpmn_migrate
 from engine.bpmn.lanes import Actor
-from engine.errors import Conflict, NotFound, ServiceError, Unprocessable
+from engine.errors import NotFound, ServiceError, Unprocessable
 from engine.extensions import db
+from engine.processes import deployments, runtime_state
 from engine.store.models import Case, OpenTask, ProcessVersion
 
 MIGRATABLE = cases.ACTIVE   # a suspended case is resumed first, then migrated
-_OPEN = {int(TaskState.READY), int(TaskState.WAITING), int(TaskState.STARTED), int(TaskState.ERROR)}
-_PREDICTED = {int(TaskState.MAYBE), int(TaskState.LIKELY), int(TaskState.FUTURE)}
 
 
 @dataclass
@@ -53,69 +52,21 @@ class MigrationReport:
                            "migrated": c.migrated, "reasons": c.reasons} for c in self.cases]}
 
 
-def _spec_names(bundle) -> set[str]:
-    names = set(bundle.spec.task_specs)
-    for sub in bundle.subprocess_specs.values():
-        names |= set(sub.task_specs)
-    return names
-
-
-def _state_tasks(state: dict) -> list[dict]:
-    tasks = list(state.get("tasks", {}).values())
-    for sub in (state.get("subprocesses") or {}).values():
-        tasks += list(sub.get("tasks", {}).values())
-    return tasks
-
-
-def _prune_predictions(state: dict) -> dict:
-    """Drop tasks the engine only *predicted* from the old diagram (MAYBE/LIKELY/FUTURE).
-
-    They describe the old version's path ahead; SpiffWorkflow creates the real children from the
-    new spec when the current task completes.  Finished and open tasks are kept as they are.
-    """
-    for holder in [state, *(state.get("subprocesses") or {}).values()]:
-        tasks = holder.get("tasks", {})
-        drop = {tid for tid, t in tasks.items() if t.get("state") in _PREDICTED}
-        for tid in drop:
-            tasks.pop(tid)
-        for t in tasks.values():
-            t["children"] = [c for c in t.get("children", []) if c not in drop]
-    return state
-
-
-def repredict(wf) -> None:
-    """Let the engine predict the path ahead of each open task from the *new* spec (pruned above)."""
-    mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-    for task in wf.get_tasks(state=mask):
-        if not task.children:
-            task.task_spec._predict(task, mask=mask | TaskState.FUTURE | TaskState.PREDICTED_MASK)
-
-
-def migrated_state(case: Case) -> str:
-    """The case's state ready to be restored against another version (predictions removed)."""
-    return json.dumps(_prune_predictions(json.loads(case.state)))
-
-
-def check(case: Case, to_bundle) -> list[str]:
+def check(case: Case, to_bundle: Any) -> list[str]:
     """Why ``case`` cannot move to ``to_bundle`` (empty: it can).  Reads only."""
     try:
-        state = json.loads(case.state)
+        json.loads(case.state)
     except ValueError:
         return ["tilstanden kan ikke leses"]
-    names = _spec_names(to_bundle)
+    open_missing, past_missing = bpmn_migrate.missing_specs(case.state, to_bundle)
     reasons: list[str] = []
-    open_missing, past_missing = set(), set()
-    for t in _state_tasks(_prune_predictions(state)):
-        if t["task_spec"] in names:
-            continue
-        (open_missing if t.get("state") in _OPEN else past_missing).add(t["task_spec"])
     if open_missing:
         reasons.append("gjeldende steg finnes ikke i ny versjon: " + ", ".join(sorted(open_missing)))
     if past_missing:
         reasons.append("tidligere steg finnes ikke i ny versjon: " + ", ".join(sorted(past_missing)))
     if not reasons:
         try:
-            runtime_state.state().engine.restore(to_bundle, migrated_state(case))
+            runtime_state.state().engine.restore(to_bundle, bpmn_migrate.migrated_state(case.state))
         except Exception as exc:  # noqa: BLE001 - any restore failure means "cannot migrate"
             reasons.append(f"tilstanden passer ikke den nye versjonen: {type(exc).__name__}: {exc}")
     return reasons
@@ -137,7 +88,7 @@ def _versions(from_id: Any, to_id: Any) -> tuple[ProcessVersion, ProcessVersion]
 
 
 def migrate(actor: Actor | None, from_id: Any, to_id: Any, dry_run: bool = True, reason: str | None = None,
-            progress=None) -> MigrationReport:
+            progress: Callable[[int, int], None] | None = None) -> MigrationReport:
     """Dry-run or migrate every live case of ``from_id`` to ``to_id``; ``actor`` None is the CLI.
 
     ``progress(done, total)`` is called after each case (the CLI prints it).
@@ -169,23 +120,17 @@ def migrate(actor: Actor | None, from_id: Any, to_id: Any, dry_run: bool = True,
     return MigrationReport(a, b, dry_run, results)
 
 
-def _migrate_one(actor: Actor | None, case: Case, a: ProcessVersion, b: ProcessVersion, bundle,
+def _migrate_one(actor: Actor | None, case: Case, a: ProcessVersion, b: ProcessVersion, bundle: Any,
                  reason: str | None) -> None:
-    """One transaction: new spec, same state, projections redone, timeline event, optimistic lock."""
-    rt = runtime_state.state()
-    version = case.version
-    wf = rt.engine.restore(bundle, migrated_state(case))
-    repredict(wf)
-    result = db.session.connection().execute(sa.update(Case).where(Case.id == case.id, Case.version == version)
-                                             .values(process_version_id=b.id))
-    if result.rowcount != 1:
-        raise Conflict("Saken ble endret under migreringen.")
-    rt.forget(case.id)
-    for t in rt.engine.ready_tasks(wf):   # open tasks keep their id; name, lane and form come from B
-        db.session.execute(sa.update(OpenTask).where(OpenTask.id == t.id).values(
-            name=t.name, lane=t.lane, role=t.role, form=t.form, ui_form=t.ui_form))
-    change = cases.Change("case.migrated", actor, data={"from_version_id": a.id, "from_version": a.version,
-                                                        "to_version_id": b.id, "to_version": b.version,
-                                                        "reason": reason})
-    new_version = cases._save(case, wf, version, [change], clears_error=False)
-    rt.keep_workflow(case.id, new_version, wf)
+    """One unit of work: new spec, same state, projections redone, timeline event, optimistic lock."""
+    with cases.CaseUnitOfWork(case, {"kind": "migrate"}, actor, mark_error=False) as uow:
+        wf = uow.engine.restore(bundle, bpmn_migrate.migrated_state(case.state))
+        bpmn_migrate.repredict(wf)
+        uow.use_workflow(wf)
+        for t in uow.engine.ready_tasks(wf):   # open tasks keep their id; name, lane and form come from B
+            db.session.execute(sa.update(OpenTask).where(OpenTask.id == t.id).values(
+                name=t.name, lane=t.lane, role=t.role, form=t.form, ui_form=t.ui_form))
+        uow.record(cases.Change("case.migrated", actor, data={"from_version_id": a.id, "from_version": a.version,
+                                                              "to_version_id": b.id, "to_version": b.version,
+                                                              "reason": reason}))
+        uow.commit(values={"process_version_id": b.id})

@@ -11,7 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from engine import access, cases, clock
+from engine import cases, clock
+from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.errors import Forbidden, Unprocessable

@@ -2,7 +2,7 @@
 
 SpiffWorkflow buffers nothing: a message sent before its catch event waits is lost.  So an event
 is stored first (``held``) and delivered when the case waits for it — retried after every
-successful step of that case (``deliver_held``, called by ``cases._step``) and on every worker tick.
+successful step of that case (``deliver_held``, an after-commit hook of the case unit of work) and on every worker tick.
 Marking the event delivered happens in the same transaction as the case step that consumes it, so
 an event is consumed at most once.  An event naming no known case is ``unmatched`` and listed for
 administrators.  Service glue: parsing and signatures live in ``webhooks/``.
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import cases, clock
 from engine.errors import Conflict, EngineFailure, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
 from engine.extensions import db
-from engine.outbox import setting
+from engine.events.outbox import setting
 from engine.store.models import Case
 from engine.store.webhooks import DELIVERED, FAILED, HELD, UNMATCHED, InboundEvent, InboundSource
 from webhooks import inbound, signing

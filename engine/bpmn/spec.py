@@ -1,0 +1,124 @@
+"""Reading a parsed process spec: properties, forms, names, timer hosts, who calls whom.
+
+SpiffWorkflow keeps our ``spiffworkflow:property`` values in ``task_spec.extensions['properties']``
+and the element id in ``bpmn_id``. This module is the one place that knows it; the case page,
+the new-case form, migration and the runtime ask here.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+#: The SpiffArena convention naming a user task's JSON Schema (and optional UI schema).
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_FORM_PROPERTY = "formUiSchemaFilename"
+
+
+def properties(task_spec: Any) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of an element (empty when it has none)."""
+    return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+
+
+def form_of(task_spec: Any) -> str | None:
+    """The form file a user task (or start event) names."""
+    return properties(task_spec).get(FORM_PROPERTY) or None
+
+
+def ui_form_of(task_spec: Any) -> str | None:
+    return properties(task_spec).get(UI_FORM_PROPERTY) or None
+
+
+def process_specs(bundle: Any) -> list[Any]:
+    """The main process spec and every process it calls."""
+    return [bundle.spec, *bundle.subprocess_specs.values()]
+
+
+def task_specs(bundle: Any) -> Iterable[Any]:
+    """Every task spec of every process of a bundle."""
+    for process in process_specs(bundle):
+        yield from process.task_specs.values()
+
+
+def task_spec_names(bundle: Any) -> set[str]:
+    """Internal task spec names (what a saved state refers to)."""
+    names: set[str] = set()
+    for process in process_specs(bundle):
+        names |= set(process.task_specs)
+    return names
+
+
+def _start_event(process_spec: Any) -> Any | None:
+    return next((ts for ts in process_spec.task_specs.values() if type(ts).__name__ == "StartEvent"
+                 and form_of(ts)), None)
+
+
+def start_form(process_spec: Any) -> str | None:
+    """The form a process asks for before it starts (a property on its start event)."""
+    start = _start_event(process_spec)
+    return form_of(start) if start is not None else None
+
+
+def start_ui_form(process_spec: Any) -> str | None:
+    """The start form's UI schema: the start event's property, else ``<name>.uischema.json``."""
+    start = _start_event(process_spec)
+    if start is None:
+        return None
+    return ui_form_of(start) or form_of(start).replace(".schema.json", ".uischema.json")
+
+
+def element_names(bundle: Any) -> dict[str, str]:
+    """Element id → its name in the diagram (main process and the processes it calls)."""
+    names: dict[str, str] = {}
+    for ts in task_specs(bundle):
+        bid = getattr(ts, "bpmn_id", None)
+        if bid and getattr(ts, "bpmn_name", None):
+            names.setdefault(bid, ts.bpmn_name)
+    return names
+
+
+def element_form(bundle: Any, element_id: str) -> str | None:
+    """The form file named by the element with this id."""
+    for ts in task_specs(bundle):
+        if getattr(ts, "bpmn_id", None) == element_id:
+            return form_of(ts)
+    return None
+
+
+def timer_hosts(bundle: Any) -> dict[str, str]:
+    """Boundary event element id → the element id of the activity it is attached to."""
+    hosts: dict[str, str] = {}
+    for ts in task_specs(bundle):
+        if type(ts).__name__ != "BoundaryEventSplit":
+            continue
+        outputs = list(getattr(ts, "outputs", []) or [])
+        main = next((o for o in outputs if getattr(o, "event_definition", None) is None), None)
+        for o in outputs:
+            if o is not main and main is not None and getattr(o, "bpmn_id", None):
+                hosts[o.bpmn_id] = main.bpmn_id
+    return hosts
+
+
+def lift_to_main(bundle: Any) -> Callable[[str], list[str]]:
+    """A function mapping an element id to the ids to mark in the drawn main process.
+
+    Itself if it is drawn there, else the call activities that run the process it belongs to (a
+    task inside «Opphold på institusjon» lights up that call activity).
+    """
+    main = {getattr(ts, "bpmn_id", None) for ts in bundle.spec.task_specs.values()}
+    owner: dict[str, str] = {}
+    for name, process in bundle.subprocess_specs.items():
+        for ts in process.task_specs.values():
+            owner.setdefault(getattr(ts, "bpmn_id", None), name)
+    callers: dict[str, list[str]] = {}
+    for ts in task_specs(bundle):
+        called = getattr(ts, "spec", None)
+        if isinstance(called, str) and getattr(ts, "bpmn_id", None):
+            callers.setdefault(called, []).append(ts.bpmn_id)
+
+    def lift(element_id: str, depth: int = 0) -> list[str]:
+        if element_id in main or depth > 5:
+            return [element_id]
+        out: list[str] = []
+        for caller in callers.get(owner.get(element_id, ""), []):
+            out += lift(caller, depth + 1)
+        return out or [element_id]
+    return lift

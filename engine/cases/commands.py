@@ -1,0 +1,171 @@
+"""Use cases that change a case: open, complete a task, keep a draft, deliver a message, wake timers.
+
+Each one is thin: check who may do it and what they sent, then run the engine inside one
+:class:`~engine.cases.unit_of_work.CaseUnitOfWork`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import clock, forms
+from engine.access import rules as access
+from engine.bpmn import lanes, spec
+from engine.bpmn.lanes import Actor, Capacity
+from engine.bpmn.runtime import StepFailed, TaskNotReady
+from engine.cases.changes import Change
+from engine.cases.unit_of_work import CaseUnitOfWork, get_case, step
+from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, NotFound, Unprocessable
+from engine.extensions import db
+from engine.processes import deployments, runtime_state
+from engine.store import status
+from engine.store.models import AuditEvent, Case, OpenTask, Organisation, User
+
+
+def _organisation(slug_or_id: Any, kind: str) -> Organisation:
+    query = sa.select(Organisation).where(Organisation.kind == kind)
+    if isinstance(slug_or_id, int) or (isinstance(slug_or_id, str) and slug_or_id.isdigit()):
+        query = query.where(Organisation.id == int(slug_or_id))
+    else:
+        query = query.where(Organisation.slug == str(slug_or_id))
+    org = db.session.scalar(query)
+    if org is None:
+        raise Unprocessable(f"Ukjent {kind}: {slug_or_id}", {kind: ["Finnes ikke."]})
+    return org
+
+
+def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resident: dict[str, Any],
+              data: dict[str, Any], external_ref: str | None = None) -> Case:
+    """Start a case for a resident between a bydel and an institution (the bydel refers)."""
+    pv = deployments.latest_version(process_key)
+    if pv is None:
+        raise NotFound(f"Ukjent prosess: {process_key}")
+    bydel_org = _organisation(bydel, "bydel")
+    inst_org = _organisation(institution, "institusjon")
+    if not (actor.is_caseworker and actor.organisation_id == bydel_org.id):
+        raise access.Forbidden("Bare saksbehandlere i bydelen kan opprette saken.")
+    if not isinstance(data, dict):
+        raise BadRequest("data må være et JSON-objekt")
+    resident = resident or {}
+    resident_name = (resident.get("name") or "").strip()
+    if not resident_name:
+        raise Unprocessable("Beboerens navn mangler.", {"resident/name": ["Feltet må fylles ut."]})
+    resident_user_id = None
+    if resident.get("username"):
+        user = db.session.scalar(sa.select(User).where(User.username == resident["username"]))
+        if user is None or lanes.RESIDENT not in user.role_set:
+            raise Unprocessable("Ukjent beboerkonto.", {"resident/username": ["Finnes ikke."]})
+        resident_user_id = user.id
+    bundle = deployments.bundle_for(pv.id)
+    schema = bundle.form(spec.start_form(bundle.spec))
+    if schema is not None:
+        data = forms.strip_empty(data)
+        errors = forms.validate(schema, data)
+        if errors:
+            raise FormInvalid(errors)
+    now = clock.now()
+    case = Case(process_version_id=pv.id, status=status.RUNNING, bydel_id=bydel_org.id, institution_id=inst_org.id,
+                resident_user_id=resident_user_id, resident_name=resident_name, external_ref=external_ref,
+                state="{}", version=0, created_at=now, updated_at=now, last_activity_at=now, anchors={})
+    db.session.add(case)
+    db.session.flush()
+    access.log(actor, case.id, "create")
+    try:
+        wf = runtime_state.state().engine.start(bundle, {**data, "sak_id": case.id})
+    except StepFailed as exc:
+        db.session.rollback()
+        raise EngineFailure("Prosessen kunne ikke starte.", exc.element_id, exc.message) from exc
+    with CaseUnitOfWork(case, {"kind": "start"}, actor) as uow:
+        uow.use_workflow(wf)
+        uow.record(Change("case.opened", actor, data={"process_key": process_key, "version": pv.version}))
+        uow.commit()
+    return get_case(case.id)
+
+
+def _authorize_task(actor: Actor, task_id: str, action: str) -> tuple[OpenTask, Case, Capacity]:
+    row = db.session.get(OpenTask, str(task_id))
+    if row is None:
+        raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
+    case = db.session.get(Case, row.case_id)
+    cap = access.require_act(actor, case, row.lane, row.role, action)
+    return row, case, cap
+
+
+def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> OpenTask:
+    """Keep what was typed without completing (drafts are not validated)."""
+    if not isinstance(data, dict):
+        raise BadRequest("data må være et JSON-objekt")
+    row, case, cap = _authorize_task(actor, task_id, "draft")
+    row.draft = data
+    db.session.add(AuditEvent(case_id=case.id, type="task.draft_saved", actor_id=actor.user_id,
+                              on_behalf_of_id=case.resident_user_id if cap == Capacity.ON_BEHALF else None,
+                              element_id=row.element_id, task_id=row.id))
+    db.session.commit()
+    return row
+
+
+def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_version: int | None = None) -> Case:
+    """Validate the form, complete the task and step the process — one transaction.
+
+    Invalid data: every field error is returned and the data is kept as the task's draft.
+    ``expected_version`` (optional) refuses a write against an older view of the case.
+    """
+    if not isinstance(data, dict):
+        raise BadRequest("data må være et JSON-objekt")
+    row, case, cap = _authorize_task(actor, task_id, "complete_task")
+    if expected_version is not None and expected_version != case.version:
+        db.session.rollback()
+        raise Conflict("Saken er endret siden du åpnet den. Last siden på nytt.")
+    if case.status not in status.ACTIVE:
+        raise Conflict(status.refusal_text(case.status))
+    schema = deployments.bundle_for(case.process_version_id).form(row.form)
+    clean = forms.strip_empty(data)
+    if schema is not None:
+        errors = forms.validate(schema, clean)
+        if errors:
+            row.draft = data
+            db.session.commit()
+            raise FormInvalid(errors)
+    on_behalf = case.resident_user_id if cap == Capacity.ON_BEHALF else None
+    change = Change("task.completed", actor, on_behalf, row.element_id, row.id,
+                    {"name": row.name, "lane": row.lane, "on_behalf_of_resident": cap == Capacity.ON_BEHALF,
+                     "fields": sorted(clean)})
+    action = {"kind": "complete", "task_id": row.id, "data": clean, "actor_id": actor.user_id}
+    engine = runtime_state.state().engine
+    task_id = row.id
+
+    def run(wf: Any) -> None:
+        try:
+            engine.complete(wf, task_id, clean)
+        except TaskNotReady as exc:
+            raise Conflict("Oppgaven er allerede fullført eller ikke lenger åpen.") from exc
+
+    return step(case, action, change, run)
+
+
+def wake_case(case_id: int, actor: Actor | None = None) -> Case:
+    """Fire the case's due timers and run what follows (the timer worker, ``flask timers fire``)."""
+    case = get_case(case_id)
+    engine = runtime_state.state().engine
+    return step(case, {"kind": "wake"}, Change("case.woken", actor) if actor else None, engine.wake)
+
+
+def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[str, Any]) -> Case:
+    """Deliver a BPMN message (e.g. «bolig_tilbudt») to a case waiting for it; 409 if it is not."""
+    case = get_case(case_id)
+    if actor is not None:
+        access.require_read(actor, case, "message")
+        if not actor.is_caseworker:
+            raise access.Forbidden("Bare saksbehandlere kan registrere hendelser.")
+    if not isinstance(payload, dict):
+        raise BadRequest("payload må være et JSON-objekt")
+    engine = runtime_state.state().engine
+
+    def run(wf: Any) -> None:
+        if not engine.deliver_message(wf, name, payload):
+            raise Conflict(f"Saken venter ikke på hendelsen «{name}» nå.",
+                           {"waiting_for": engine.waiting_messages(wf)})
+
+    return step(case, {"kind": "message", "name": name, "payload": payload},
+                Change("message.received", actor, data={"name": name}), run)

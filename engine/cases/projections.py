@@ -1,0 +1,116 @@
+"""Bring the projection tables (open tasks, timers) in line with a workflow, inside the caller's transaction.
+
+Caseworkers read these tables, never a workflow, so they must change in the same commit as the
+state they describe.  Core statements rather than ORM objects: this runs on every step and is
+the hot path.  Both functions return the audit changes they imply (a task opened, a timer fired,
+a deadline passed).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import clock
+from engine.access import rules as access
+from engine.bpmn import lanes
+from engine.bpmn.runtime import ProcessEngine
+from engine.bpmn.timers import TimerInfo
+from engine.cases.changes import Change
+from engine.extensions import db
+from engine.store.models import Case, OpenTask, Timer
+
+
+def _execute(statement: Any, params: Any = None) -> Any:
+    return db.session.connection().execute(statement, params) if params is not None \
+        else db.session.connection().execute(statement)
+
+
+def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> list[Change]:
+    """Insert rows for newly READY human tasks and delete rows of tasks that are no longer ready."""
+    parties = access.parties(case)
+    ready = {t.id: t for t in engine.ready_tasks(wf)}
+    existing = set(db.session.connection().scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id)))
+    gone = existing - set(ready)
+    if gone:
+        _execute(sa.delete(OpenTask).where(OpenTask.id.in_(gone)))
+    rows, events = [], []
+    for task_id, t in ready.items():
+        if task_id in existing:
+            continue
+        rows.append(dict(id=task_id, case_id=case.id, element_id=t.element_id, name=t.name, lane=t.lane,
+                         role=t.role, form=t.form, ui_form=t.ui_form, created_at=now,
+                         organisation_id=lanes.lane_organisation(t.lane, parties)))
+        events.append(Change("task.created", element_id=t.element_id, task_id=task_id,
+                             data={"name": t.name, "lane": t.lane, "role": t.role}))
+    if rows:
+        _execute(sa.insert(OpenTask), rows)
+    return events
+
+
+def _fired(element_id: str, task_id: str, due: datetime, kind: str, deadline_key: str | None,
+           host_element_id: str | None, host_task_id: str | None, now: datetime) -> list[Change]:
+    """The audit changes of a fired timer; a deadline also marks its task overdue."""
+    events = [Change("timer.fired", element_id=element_id, task_id=task_id,
+                     data={"due_at": due.isoformat(), "kind": kind, "deadline": deadline_key})]
+    if kind == "deadline":
+        events.append(Change("deadline.overdue", element_id=host_element_id, task_id=host_task_id,
+                             data={"deadline": deadline_key, "due_at": due.isoformat(), "timer": element_id}))
+        if host_task_id:
+            _execute(sa.update(OpenTask).where(OpenTask.id == host_task_id).values(overdue_at=now, due_at=due))
+    return events
+
+
+def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> list[Change]:
+    """Replace the case's timer rows; a timer that went away after its due time has fired."""
+    waiting: dict[str, TimerInfo] = {t.task_id: t for t in engine.waiting_timers(wf)}
+    rows = {r.task_id: r for r in db.session.connection().execute(
+        sa.select(Timer.id, Timer.task_id, Timer.due_at, Timer.kind, Timer.element_id, Timer.deadline_key,
+                  Timer.host_task_id, Timer.host_element_id, Timer.broken_reason, Timer.name)
+        .where(Timer.case_id == case.id))}
+    events: list[Change] = []
+    gone = [r for task_id, r in rows.items() if task_id not in waiting]
+    for row in gone:
+        due = clock.as_utc(row.due_at) if row.due_at else None
+        if due is not None and due <= now:
+            events += _fired(row.element_id, row.task_id, due, row.kind, row.deadline_key,
+                             row.host_element_id, row.host_task_id, now)
+    if gone:
+        _execute(sa.delete(Timer).where(Timer.id.in_([r.id for r in gone])))
+    for t in engine.fired_at_once(wf):     # armed and fired within this one step: never had a row
+        if t.task_id not in rows and t.task_id not in waiting and t.due is not None:
+            events += _fired(t.element_id, t.task_id, t.due, t.kind, t.deadline_key,
+                             t.host_element_id, t.host_task_id, now)
+    inserts = []
+    for task_id, t in waiting.items():
+        values = dict(element_id=t.element_id, name=t.name, kind=t.kind, deadline_key=t.deadline_key,
+                      host_task_id=t.host_task_id, host_element_id=t.host_element_id, due_at=t.due,
+                      broken_reason=t.broken_reason)
+        row = rows.get(task_id)
+        if row is None:
+            inserts.append(dict(case_id=case.id, task_id=task_id, created_at=now, **values))
+            if t.broken_reason:
+                events.append(Change("timer.broken", element_id=t.element_id, task_id=task_id,
+                                     data={"reason": t.broken_reason}))
+        else:
+            old_due = clock.as_utc(row.due_at) if row.due_at else None
+            if old_due is not None and old_due <= now and t.due != old_due and row.broken_reason is None:
+                # a cycle fired and re-armed under the same task id
+                events.append(Change("timer.fired", element_id=row.element_id, task_id=task_id,
+                                     data={"due_at": old_due.isoformat(), "kind": row.kind,
+                                           "deadline": row.deadline_key}))
+            if (old_due, row.broken_reason, row.kind) == (t.due, t.broken_reason, t.kind):
+                continue
+            _execute(sa.update(Timer).where(Timer.id == row.id).values(**values))
+        if t.kind == "deadline" and t.host_task_id and t.due is not None:
+            _execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id).values(due_at=t.due))
+    if inserts:
+        _execute(sa.insert(Timer), inserts)
+    return events
+
+
+def clear(case_id: int) -> None:
+    """Remove every projection row of a case that will never step again (terminated)."""
+    _execute(sa.delete(OpenTask).where(OpenTask.case_id == case_id))
+    _execute(sa.delete(Timer).where(Timer.case_id == case_id))

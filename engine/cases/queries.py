@@ -1,0 +1,122 @@
+"""Reads of cases: who may see which case and task, and what a case holds now.
+
+Lists come from the projection tables (never a workflow); every read of a case goes to the
+access log in the same call.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.access import rules as access
+from engine.bpmn import lanes
+from engine.bpmn.lanes import Actor
+from engine.cases.unit_of_work import read_workflow
+from engine.errors import NotFound
+from engine.extensions import db
+from engine.processes import deployments, runtime_state
+from engine.store.status import ACTIVE
+from engine.store.models import AuditEvent, Case, OpenTask, Timer
+
+
+def get_case(actor: Actor, case_id: int) -> Case:
+    """The case if ``actor`` may read it (404 otherwise); the read is logged."""
+    case = access.require_read(actor, db.session.get(Case, case_id))
+    db.session.commit()   # the access-log row
+    return case
+
+
+def case_data(case: Case) -> dict[str, Any]:
+    """The case's current data (for reading; restores the workflow if it is not warm)."""
+    return runtime_state.state().engine.data(read_workflow(case))
+
+
+def waiting_messages(case_id: int) -> set[str]:
+    """Message names the case waits for now (empty if it is not active); reads, never writes."""
+    case = db.session.get(Case, case_id)
+    if case is None or case.status not in ACTIVE:
+        return set()
+    return set(runtime_state.state().engine.waiting_messages(read_workflow(case)))
+
+
+def visible_cases_query(actor: Actor) -> Any:
+    """Cases the actor may see: own organisation's, own (resident), or all for administrators."""
+    query = sa.select(Case)
+    if actor.has(lanes.ADMINISTRATOR):
+        return query
+    conditions = []
+    if actor.is_caseworker and actor.organisation_id is not None:
+        conditions += [Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id]
+    if actor.has(lanes.RESIDENT):
+        conditions.append(Case.resident_user_id == actor.user_id)
+    return query.where(sa.or_(*conditions)) if conditions else query.where(sa.false())
+
+
+def list_cases(actor: Actor, status: str | None = None, limit: int = 100, offset: int = 0) -> list[Case]:
+    """A page of the cases ``actor`` may see, newest first; each listed case is logged."""
+    query = visible_cases_query(actor)
+    if status:
+        query = query.where(Case.status == status)
+    cases = list(db.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)))
+    for c in cases:
+        access.log(actor, c.id, "list")
+    db.session.commit()
+    return cases
+
+
+def actionable_tasks_query(actor: Actor) -> Any:
+    """Open tasks the actor may complete, from the projection (never loads a workflow)."""
+    query = sa.select(OpenTask).join(Case, Case.id == OpenTask.case_id).where(Case.status.in_(ACTIVE))
+    conditions = []
+    if actor.is_caseworker and actor.organisation_id is not None:
+        own_lane = sa.and_(OpenTask.organisation_id == actor.organisation_id,
+                           sa.or_(OpenTask.role.is_(None), sa.literal(actor.has(lanes.LEDER))))
+        on_behalf = sa.and_(OpenTask.lane == lanes.BEBOER,
+                            sa.or_(Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id))
+        conditions += [own_lane, on_behalf]
+    if actor.has(lanes.RESIDENT):
+        conditions.append(sa.and_(OpenTask.lane == lanes.BEBOER, Case.resident_user_id == actor.user_id))
+    return query.where(sa.or_(*conditions)) if conditions else query.where(sa.false())
+
+
+def list_tasks(actor: Actor, case_id: int | None = None) -> list[OpenTask]:
+    """Open tasks ``actor`` may complete, earliest deadline first."""
+    query = actionable_tasks_query(actor)
+    if case_id is not None:
+        query = query.where(OpenTask.case_id == case_id)
+    return list(db.session.scalars(query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at)))
+
+
+def case_tasks(case: Case) -> list[OpenTask]:
+    return list(db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id)
+                                   .order_by(OpenTask.created_at)))
+
+
+def case_timers(case: Case) -> list[Timer]:
+    return list(db.session.scalars(sa.select(Timer).where(Timer.case_id == case.id)
+                                   .order_by(Timer.due_at.is_(None), Timer.due_at)))
+
+
+def case_events(case: Case) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_id == case.id)
+                                   .order_by(AuditEvent.id)))
+
+
+def get_task(actor: Actor, task_id: str) -> tuple[OpenTask, Case]:
+    """An open task and its case if ``actor`` may read the case; the read is logged."""
+    row = db.session.get(OpenTask, str(task_id))
+    if row is None:
+        raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
+    case = access.require_read(actor, db.session.get(Case, row.case_id), "read_task")
+    db.session.commit()
+    return row, case
+
+
+def task_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
+    """The JSON Schema of the task's form, from the case's own process version."""
+    return deployments.bundle_for(case.process_version_id).form(row.form)
+
+
+def task_ui_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
+    return deployments.bundle_for(case.process_version_id).form(row.ui_form)

@@ -1,0 +1,266 @@
+"""The unit of work: every change of a case goes through one ``CaseUnitOfWork`` and one commit.
+
+Start, complete, message, timer, deadline move, repair, migration, suspend/resume/terminate — all of
+them open a unit of work on the case row, let SpiffWorkflow step the workflow it hands out, record
+their audit changes and call :meth:`CaseUnitOfWork.commit`, which in one transaction:
+
+1. writes the new state under the optimistic lock (``UPDATE … WHERE version = :seen``; a lost race
+   is a ``Conflict``, recognised by row count or by SQLSTATE / SQLite result code, never by text),
+2. projects open tasks and timers (``engine.cases.projections``),
+3. inserts the audit rows,
+4. runs the *change hooks* inside the transaction (the webhook outbox registers one), and commits.
+
+After the commit it keeps the workflow warm and runs the *after-commit hooks* (the inbox delivers
+held events). Hooks are registered by the subsystems that own them when the app is built, which is
+what keeps this module free of imports from ``engine.events`` (no cases ↔ inbox ↔ outbox cycle).
+
+If the work fails with an engine error (``StepFailed``) nothing of it is kept; by default the case is
+then marked *error* in a transaction of its own, with the failed action kept for a retry. A repair
+opens its unit of work with ``mark_error=False``: a failed repair leaves the case exactly as it was.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
+
+from engine import clock
+from engine.bpmn.lanes import Actor
+from engine.bpmn.runtime import StepFailed
+from engine.cases import projections
+from engine.cases.changes import Change
+from engine.errors import Conflict, EngineFailure, NotFound
+from engine.extensions import db
+from engine.processes import deployments, runtime_state
+from engine.store import status
+from engine.store.conflicts import is_conflict
+from engine.store.models import AuditEvent, Case
+
+log = logging.getLogger(__name__)
+
+#: Case data keys that anchor deadlines (PROCESS.md: T0, bolig tilbudt, T1).
+ANCHOR_KEYS = ("innflytting", "bolig_tilbudt_dato", "utflytting")
+
+STALE = "Saken ble endret av noen andre. Last siden på nytt."
+
+ChangeHook = Callable[[int, list[Change]], None]
+AfterCommitHook = Callable[[int], None]
+
+
+@dataclass
+class Hooks:
+    """Work other subsystems attach to every case change (registered once per app)."""
+
+    on_changes: list[ChangeHook] = field(default_factory=list)
+    after_commit: list[AfterCommitHook] = field(default_factory=list)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["tilbolig.uow_hooks"] = Hooks()
+
+
+def hooks(app: Flask | None = None) -> Hooks:
+    """The hook registry of ``app`` (the current app by default)."""
+    return (app or current_app).extensions["tilbolig.uow_hooks"]
+
+
+def get_case(case_id: int) -> Case:
+    """The case row, or ``NotFound``."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Fant ikke saken.")
+    return case
+
+
+def load_workflow(case: Case) -> Any:
+    """The case's workflow at its saved version: the warm copy if it is current, else restored."""
+    rt = runtime_state.state()
+    wf = rt.take_workflow(case.id, case.version)
+    if wf is None:
+        wf = rt.engine.restore(deployments.bundle_for(case.process_version_id), case.state)
+    rt.engine.begin_step(wf)   # every change starts from a workflow with no timers "armed this step"
+    return wf
+
+
+def read_workflow(case: Case) -> Any:
+    """Load the workflow for reading only and keep it warm (nothing is written)."""
+    wf = load_workflow(case)
+    runtime_state.state().keep_workflow(case.id, case.version, wf)
+    return wf
+
+
+class CaseUnitOfWork:
+    """One change of one case, committed once (see the module docstring).
+
+    ``action`` describes the change for a later retry (kept on the case if it fails); ``actor`` is
+    who asked. ``require_active`` refuses (409) a change to a case that is not running or in error.
+    """
+
+    def __init__(self, case: Case, action: dict[str, Any] | None = None, actor: Actor | None = None, *,
+                 mark_error: bool = True, require_active: bool = True,
+                 failure_text: str = "Prosessen stoppet med en feil. Saken er merket, og en administrator "
+                                     "kan rette den.") -> None:
+        if require_active and case.status not in status.ACTIVE:
+            raise Conflict(status.refusal_text(case.status))
+        self.case = case
+        self.case_id = case.id
+        self.version = case.version
+        self.action = action or {}
+        self.actor = actor
+        self.mark_error = mark_error
+        self.failure_text = failure_text
+        self.changes: list[Change] = []
+        self.committed = False
+        self._wf: Any = None
+        self.engine = runtime_state.state().engine
+
+    # -- the workflow -----------------------------------------------------------------------
+
+    @property
+    def workflow(self) -> Any:
+        """The workflow to step (loaded on first use)."""
+        if self._wf is None:
+            self._wf = load_workflow(self.case)
+        return self._wf
+
+    def use_workflow(self, wf: Any) -> None:
+        """Step this workflow instead of the saved one (a new case; a migrated case)."""
+        self._wf = wf
+
+    def record(self, change: Change | None) -> None:
+        """Add an audit change written with the commit."""
+        if change is not None:
+            self.changes.append(change)
+
+    # -- the commit -------------------------------------------------------------------------
+
+    def commit(self, *, new_status: str | None = None, clears_error: bool = False, clear_projections: bool = False,
+               values: dict[str, Any] | None = None) -> int:
+        """Write state, projections, audit and hook rows under the optimistic lock; commit; return the version.
+
+        ``new_status`` sets the status directly (suspend/resume/terminate); otherwise it follows the
+        workflow (completed, still in error, or running). ``clear_projections`` removes the case's
+        task and timer rows instead of projecting them (a terminated case). ``values`` adds columns
+        (a migration changes ``process_version_id``).
+        """
+        now = clock.now()
+        row: dict[str, Any] = dict(version=self.version + 1, updated_at=now, last_activity_at=now, **(values or {}))
+        events = list(self.changes)
+        wf = self._wf
+        completed = False
+        if wf is not None:
+            data = self.engine.data(wf)
+            completed = new_status is None and self.engine.is_completed(wf)
+            row.update(state=self.engine.dump(wf), anchors={k: str(data[k]) for k in ANCHOR_KEYS if data.get(k)})
+        if new_status is None:   # the status follows the workflow; a step that got through clears the error
+            if wf is None:
+                raise ValueError("a unit of work without a workflow must set new_status")
+            new_status = status.COMPLETED if completed else (
+                status.ERROR if self.case.status == status.ERROR and not clears_error else status.RUNNING)
+            row["completed_at"] = now if completed else None
+            if new_status != status.ERROR:
+                row.update(error_element=None, error_message=None, error_at=None, error_action=None)
+        row["status"] = new_status
+        try:
+            result = db.session.connection().execute(
+                sa.update(Case).where(Case.id == self.case_id, Case.version == self.version).values(**row))
+            if result.rowcount != 1:
+                raise Conflict(STALE)
+            if clear_projections:
+                projections.clear(self.case_id)
+            elif wf is not None:
+                events += projections.project_tasks(self.engine, self.case, wf, now)
+                events += projections.project_timers(self.engine, self.case, wf, now)
+            if completed:
+                events.append(Change("case.completed"))
+            self._write_audit(events, now)
+            db.session.commit()
+        except Conflict:
+            db.session.rollback()
+            runtime_state.state().forget(self.case_id)
+            raise
+        except DBAPIError as exc:
+            db.session.rollback()
+            runtime_state.state().forget(self.case_id)
+            if not is_conflict(exc):
+                raise
+            raise Conflict(STALE) from exc
+        self.committed = True
+        self.version += 1
+        rt = runtime_state.state()
+        if wf is not None and new_status in status.ACTIVE:
+            rt.keep_workflow(self.case_id, self.version, wf)
+        else:
+            rt.forget(self.case_id)
+        db.session.expire(self.case)
+        self._after_commit()
+        return self.version
+
+    def _write_audit(self, events: list[Change], now: Any) -> None:
+        if not events:
+            return
+        db.session.connection().execute(sa.insert(AuditEvent), [
+            dict(case_id=self.case_id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
+                 on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id, data=ch.data)
+            for ch in events])
+        for hook in hooks().on_changes:     # e.g. the webhook outbox: rows in this same transaction
+            hook(self.case_id, events)
+
+    def _after_commit(self) -> None:
+        for hook in hooks().after_commit:
+            try:
+                hook(self.case_id)
+            except Exception:  # the change is committed; a hook failure must not undo or hide it
+                db.session.rollback()
+                log.exception("after-commit hook %s failed for case %s", hook, self.case_id)
+
+    # -- the context manager ----------------------------------------------------------------
+
+    def __enter__(self) -> CaseUnitOfWork:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.committed:
+            return
+        db.session.rollback()
+        runtime_state.state().forget(self.case_id)
+        if isinstance(exc, StepFailed):
+            if self.mark_error:
+                mark_error(self.case_id, self.version, exc, self.action, self.actor)
+            raise EngineFailure(self.failure_text, exc.element_id, exc.message) from exc
+
+
+def step(case: Case, action: dict[str, Any], change: Change | None, fn: Callable[[Any], None], *,
+         actor: Actor | None = None, mark_error: bool = True, clears_error: bool = False,
+         failure_text: str | None = None) -> Case:
+    """Run ``fn(workflow)`` on the case in one unit of work and commit; return the fresh case row."""
+    kwargs: dict[str, Any] = {"failure_text": failure_text} if failure_text else {}
+    with CaseUnitOfWork(case, action, actor or (change.actor if change else None), mark_error=mark_error,
+                        **kwargs) as uow:
+        fn(uow.workflow)
+        uow.record(change)
+        uow.commit(clears_error=clears_error)
+    return get_case(case.id)
+
+
+def mark_error(case_id: int, version: int, exc: StepFailed, action: dict[str, Any], actor: Actor | None) -> None:
+    """Mark the case *error* (element, message, the action to retry) in a transaction of its own."""
+    now = clock.now()
+    result = db.session.connection().execute(sa.update(Case).where(Case.id == case_id, Case.version == version).values(
+        status=status.ERROR, version=version + 1, error_element=exc.element_id, error_message=exc.message[:4000],
+        error_at=now, error_action=action, updated_at=now))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(STALE)
+    db.session.add(AuditEvent(case_id=case_id, at=now, type="case.error", actor_id=actor.user_id if actor else None,
+                              element_id=exc.element_id, data={"message": exc.message[:4000],
+                                                               "action": action.get("kind")}))
+    for hook in hooks().on_changes:   # the hook sees no message text: webhooks carry ids, never data
+        hook(case_id, [Change("case.error", actor, element_id=exc.element_id)])
+    db.session.commit()

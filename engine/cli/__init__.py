@@ -1,0 +1,16 @@
+"""``flask`` commands, thin: each calls a use case. ``init_app`` registers every group.
+
+The CLI sits beside the web layer at the edge: it may import any capability but never ``engine.web``.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.cli import admin, commands, timers, webhooks
+
+
+def init_app(app: Flask) -> None:
+    commands.init_app(app)      # deploy, validate, seed, create-token, timers fire
+    timers.init_app(app)        # worker, timers list, deadlines move|list
+    app.cli.add_command(admin.admin_group)
+    webhooks.init_app(app)      # webhooks …, outbox deliver

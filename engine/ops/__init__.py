@@ -1,0 +1,1 @@
+"""Operations: the stuck-case list and system panel, repairs, suspend/resume/terminate, migration, metrics."""
