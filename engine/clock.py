@@ -6,10 +6,10 @@ Must not import Flask or the store.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 OSLO = ZoneInfo("Europe/Oslo")
 
 

@@ -1,6 +1,8 @@
 """Flask extension singletons, bound to the app in ``create_app``."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -16,3 +18,7 @@ NAMING = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
+
+#: The declarative base of every model, typed as ``Any`` so mypy accepts ``class X(Model)``
+#: (Flask-SQLAlchemy builds ``db.Model`` at run time).
+Model: Any = db.Model

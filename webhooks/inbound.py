@@ -65,4 +65,4 @@ def parse(body: bytes, allowed: frozenset[str]) -> InboundMessage:
         errors["data"] = ["Må være et JSON-objekt."]
     if errors:
         raise InvalidEvent("Hendelsen kan ikke behandles.", errors)
-    return InboundMessage(name=name, case_id=case_id, external_ref=ref.strip() if ref else None, payload=data)
+    return InboundMessage(name=str(name), case_id=case_id, external_ref=ref.strip() if ref else None, payload=data)

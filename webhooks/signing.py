@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from standardwebhooks import Webhook
 
@@ -42,7 +42,7 @@ def check_secret(secret: str) -> str:
 
 def sign_headers(secret: str, msg_id: str, at: datetime, body: str) -> dict[str, str]:
     """The three Standard Webhooks headers for one delivery attempt of ``body``."""
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     signature = Webhook(secret).sign(msg_id=msg_id, timestamp=at, data=body)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
 
@@ -61,7 +61,7 @@ def verify(secret: str, headers: dict[str, str], body: bytes | str, now: datetim
     if len(msg_id) > 200:
         raise SignatureError("webhook-id er for lang.")
     try:
-        at = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        at = datetime.fromtimestamp(int(stamp), tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise SignatureError("Ugyldig webhook-timestamp.") from exc
     if abs(now - at) > tolerance:

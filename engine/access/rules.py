@@ -43,9 +43,9 @@ def require_read(actor: Actor, case: Case | None, action: str = "read") -> Case:
     return case
 
 
-def require_act(actor: Actor, case: Case, lane: str | None, role: str | None, action: str) -> Capacity:
+def require_act(actor: Actor, case: Case | None, lane: str | None, role: str | None, action: str) -> Capacity:
     """How ``actor`` may act on a task in ``lane`` of ``case``; 404 outside the case, 403 inside it."""
-    require_read(actor, case, action)
+    case = require_read(actor, case, action)
     cap = lanes.capacity(actor, parties(case), lane, role)
     if cap is None:
         log(actor, case.id, action, granted=False)

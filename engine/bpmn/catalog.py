@@ -14,15 +14,20 @@ import ast
 import hashlib
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn import deadlines, lanes, scripts
@@ -142,7 +147,8 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
                 continue
             if kind == "bpmn":
                 if root.tag != f"{{{BPMN_NS}}}definitions":
-                    problems.append(Problem(name, "ikke en BPMN-fil (rotelementet er ikke bpmn:definitions)", line=root.sourceline))
+                    problems.append(Problem(name, "ikke en BPMN-fil (rotelementet er ikke bpmn:definitions)",
+                                            line=root.sourceline))
                     continue
                 xsd = _xsd_problems(name, root)
                 if xsd:
@@ -206,7 +212,8 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
 
 def _from_validation(exc: ValidationException, name: str, root: etree._Element | None) -> Problem:
     element_id = getattr(exc, "id", "") or None
-    line = getattr(exc, "line_number", "") or None
+    raw_line = getattr(exc, "line_number", None)
+    line = int(raw_line) if isinstance(raw_line, int) or (isinstance(raw_line, str) and raw_line.isdigit()) else None
     if not line and root is not None:
         line = _line_of(root, element_id)
     return Problem(getattr(exc, "file_name", "") or name, str(exc).split("\n")[0], line=line, element_id=element_id)
@@ -349,7 +356,7 @@ def _check_frist_period(expression: str) -> str | None:
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("frist", "frist_dato")
                 and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
             try:
-                deadlines.parse_period(node.args[1].value)
+                deadlines.parse_period(str(node.args[1].value))
             except deadlines.DeadlineError as exc:
                 return f"ugyldig frist i tidsuttrykket: {exc}"
     return None

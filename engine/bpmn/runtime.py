@@ -9,23 +9,27 @@ No Flask, no database.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BaseMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition, DurationTimerEventDefinition, TimerEventDefinition)
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import timers
 from engine.bpmn import spec as spec_mod
+from engine.bpmn import timers
 from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment
 
@@ -208,7 +212,8 @@ class ProcessEngine:
             ed = getattr(task.task_spec, "event_definition", None)
             for d in getattr(ed, "event_definitions", [ed]):
                 if isinstance(d, BaseMessageEventDefinition) and d.name == name:
-                    self._guard(lambda: wf.send_event(BpmnEvent(d, payload)))
+                    event = BpmnEvent(d, payload)
+                    self._guard(lambda: wf.send_event(event))  # noqa: B023 - called at once, inside the loop
                     self._steps(wf)
                     return True
         return False

@@ -6,7 +6,8 @@ the new-case form, migration and the runtime ask here.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 #: The SpiffArena convention naming a user task's JSON Schema (and optional UI schema).
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -62,7 +63,7 @@ def start_ui_form(process_spec: Any) -> str | None:
     start = _start_event(process_spec)
     if start is None:
         return None
-    return ui_form_of(start) or form_of(start).replace(".schema.json", ".uischema.json")
+    return ui_form_of(start) or (form_of(start) or "").replace(".schema.json", ".uischema.json")
 
 
 def element_names(bundle: Any) -> dict[str, str]:
@@ -107,7 +108,8 @@ def lift_to_main(bundle: Any) -> Callable[[str], list[str]]:
     owner: dict[str, str] = {}
     for name, process in bundle.subprocess_specs.items():
         for ts in process.task_specs.values():
-            owner.setdefault(getattr(ts, "bpmn_id", None), name)
+            if getattr(ts, "bpmn_id", None):
+                owner.setdefault(ts.bpmn_id, name)
     callers: dict[str, list[str]] = {}
     for ts in task_specs(bundle):
         called = getattr(ts, "spec", None)

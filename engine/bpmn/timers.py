@@ -9,12 +9,15 @@ expression cannot be evaluated is *armed* with :data:`BROKEN_SENTINEL` by :class
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import spec
@@ -65,8 +68,8 @@ def parse_due(ed: TimerEventDefinition, value) -> datetime | None:
     if due is None:
         return None
     if due.tzinfo is None:   # never store a naive value: the engine's LOCALTZ is wrong across DST
-        due = due.replace(tzinfo=timezone.utc)
-    return due.astimezone(timezone.utc)
+        due = due.replace(tzinfo=UTC)
+    return due.astimezone(UTC)
 
 
 def _kind(task_spec, ed: TimerEventDefinition, host) -> str:
@@ -134,7 +137,7 @@ def fired_at_once(tasks) -> list[TimerInfo]:
     for task in tasks:
         if task.state == TaskState.COMPLETED:   # a fired timer runs and completes; cancelled ones do not
             info = timer_info(task)
-            if info is not None and info.due is not None and info.due <= datetime.now(timezone.utc):
+            if info is not None and info.due is not None and info.due <= datetime.now(UTC):
                 out.append(info)
     return out
 
@@ -146,10 +149,10 @@ def set_due(task, due: datetime) -> None:
         raise ValueError("oppgaven er ikke en ventende tidtaker")
     if isinstance(ed, CycleTimerEventDefinition):
         value = dict(task.internal_data.get("event_value") or {})
-        value["next"] = due.astimezone(timezone.utc).isoformat()
+        value["next"] = due.astimezone(UTC).isoformat()
         task.internal_data["event_value"] = value
     else:
-        task.internal_data["event_value"] = due.astimezone(timezone.utc).isoformat()
+        task.internal_data["event_value"] = due.astimezone(UTC).isoformat()
     task.internal_data.pop(BROKEN_KEY, None)
     task.internal_data.pop("event_fired", None)
 
@@ -164,4 +167,4 @@ def rearm(task) -> None:
 
 def fire_now(task) -> None:
     """Make a waiting timer due at once (administrator's «fire timer»)."""
-    set_due(task, datetime(1970, 1, 1, tzinfo=timezone.utc))
+    set_due(task, datetime(1970, 1, 1, tzinfo=UTC))

@@ -5,9 +5,21 @@ Other packages import from here, not from the modules inside: ``from engine impo
 """
 from engine.cases.changes import Change
 from engine.cases.commands import complete_task, deliver_message, open_case, save_draft, wake_case
-from engine.cases.queries import (actionable_tasks_query, case_data, case_events, case_tasks, case_timers, get_case,
-                                  get_task, list_cases, list_tasks, task_schema, task_ui_schema, visible_cases_query,
-                                  waiting_messages)
+from engine.cases.queries import (
+                                  actionable_tasks_query,
+                                  case_data,
+                                  case_events,
+                                  case_tasks,
+                                  case_timers,
+                                  get_case,
+                                  get_task,
+                                  list_cases,
+                                  list_tasks,
+                                  task_schema,
+                                  task_ui_schema,
+                                  visible_cases_query,
+                                  waiting_messages,
+)
 from engine.cases.unit_of_work import ANCHOR_KEYS, CaseUnitOfWork, load_workflow, read_workflow, step
 from engine.store.status import ACTIVE, COMPLETED, ENDED, ERROR, RUNNING, SUSPENDED, TERMINATED, refusal_text
 

@@ -89,6 +89,7 @@ def _authorize_task(actor: Actor, task_id: str, action: str) -> tuple[OpenTask, 
         raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
     case = db.session.get(Case, row.case_id)
     cap = access.require_act(actor, case, row.lane, row.role, action)
+    assert case is not None   # require_act answers 404 for a missing case
     return row, case, cap
 
 

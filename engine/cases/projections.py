@@ -82,27 +82,27 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) ->
         if t.task_id not in rows and t.task_id not in waiting and t.due is not None:
             events += _fired(t.element_id, t.task_id, t.due, t.kind, t.deadline_key,
                              t.host_element_id, t.host_task_id, now)
-    inserts = []
+    inserts: list[dict[str, Any]] = []
     for task_id, t in waiting.items():
         values = dict(element_id=t.element_id, name=t.name, kind=t.kind, deadline_key=t.deadline_key,
                       host_task_id=t.host_task_id, host_element_id=t.host_element_id, due_at=t.due,
                       broken_reason=t.broken_reason)
-        row = rows.get(task_id)
-        if row is None:
+        existing_row = rows.get(task_id)
+        if existing_row is None:
             inserts.append(dict(case_id=case.id, task_id=task_id, created_at=now, **values))
             if t.broken_reason:
                 events.append(Change("timer.broken", element_id=t.element_id, task_id=task_id,
                                      data={"reason": t.broken_reason}))
         else:
-            old_due = clock.as_utc(row.due_at) if row.due_at else None
-            if old_due is not None and old_due <= now and t.due != old_due and row.broken_reason is None:
+            old_due = clock.as_utc(existing_row.due_at) if existing_row.due_at else None
+            if old_due is not None and old_due <= now and t.due != old_due and existing_row.broken_reason is None:
                 # a cycle fired and re-armed under the same task id
-                events.append(Change("timer.fired", element_id=row.element_id, task_id=task_id,
-                                     data={"due_at": old_due.isoformat(), "kind": row.kind,
-                                           "deadline": row.deadline_key}))
-            if (old_due, row.broken_reason, row.kind) == (t.due, t.broken_reason, t.kind):
+                events.append(Change("timer.fired", element_id=existing_row.element_id, task_id=task_id,
+                                     data={"due_at": old_due.isoformat(), "kind": existing_row.kind,
+                                           "deadline": existing_row.deadline_key}))
+            if (old_due, existing_row.broken_reason, existing_row.kind) == (t.due, t.broken_reason, t.kind):
                 continue
-            _execute(sa.update(Timer).where(Timer.id == row.id).values(**values))
+            _execute(sa.update(Timer).where(Timer.id == existing_row.id).values(**values))
         if t.kind == "deadline" and t.host_task_id and t.due is not None:
             _execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id).values(due_at=t.due))
     if inserts:

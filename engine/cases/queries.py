@@ -16,8 +16,8 @@ from engine.cases.unit_of_work import read_workflow
 from engine.errors import NotFound
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
-from engine.store.status import ACTIVE
 from engine.store.models import AuditEvent, Case, OpenTask, Timer
+from engine.store.status import ACTIVE
 
 
 def get_case(actor: Actor, case_id: int) -> Case:

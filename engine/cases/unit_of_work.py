@@ -21,9 +21,10 @@ opens its unit of work with ``mark_error=False``: a failed repair leaves the cas
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -48,8 +49,8 @@ ANCHOR_KEYS = ("innflytting", "bolig_tilbudt_dato", "utflytting")
 
 STALE = "Saken ble endret av noen andre. Last siden på nytt."
 
-ChangeHook = Callable[[int, list[Change]], None]
-AfterCommitHook = Callable[[int], None]
+ChangeHook = Callable[[int, list[Change]], object]     # return values are ignored
+AfterCommitHook = Callable[[int], object]
 
 
 @dataclass

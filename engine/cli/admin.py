@@ -12,11 +12,10 @@ import click
 import sqlalchemy as sa
 
 from engine.access import rules as access
-from engine.ops import migration
-from engine.ops import stuck as ops
-from engine.ops import repairs
 from engine.errors import ServiceError
 from engine.extensions import db
+from engine.ops import migration, repairs
+from engine.ops import stuck as ops
 from engine.store.models import User
 
 

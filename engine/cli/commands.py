@@ -7,14 +7,13 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from engine import cases
-from engine.cli import demo
-from engine.processes import deployments
-from engine.timers import worker as timer_worker
-from engine.errors import DeploymentInvalid, ServiceError
-from engine.extensions import db
-from engine.store.models import User
 from engine.access.tokens import create_token
+from engine.cli import demo
+from engine.errors import DeploymentInvalid
+from engine.extensions import db
+from engine.processes import deployments
+from engine.store.models import User
+from engine.timers import worker as timer_worker
 
 
 def init_app(app: Flask) -> None:
@@ -72,7 +71,7 @@ def timers_fire() -> None:
 def seed_cmd(deploy: bool) -> None:
     """Create organisations and demo users (idempotent); deploy processes/."""
     demo.seed_users()
-    click.echo("Demobrukere (passord: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demobrukere (passord: {demo.DEMO_PASSWORD}):")
     for username, name, _org, roles in demo.DEMO_USERS:
         click.echo(f"  {username:<20} {roles:<24} {name}")
     if deploy:

@@ -9,12 +9,12 @@ from flask import Flask, current_app
 
 from engine import clock
 from engine.access import rules as access
-from engine.timers import deadline_changes
-from engine.timers import overview as timer_overview
-from engine.timers import worker as timer_worker
 from engine.errors import ServiceError
 from engine.extensions import db
 from engine.store.models import User
+from engine.timers import deadline_changes
+from engine.timers import overview as timer_overview
+from engine.timers import worker as timer_worker
 
 
 def init_app(app: Flask) -> None:
@@ -68,7 +68,8 @@ def timers_list(state: str, username: str | None) -> None:
         extra = f"  BRUTT: {t.broken_reason}" if t.broken_reason else ""
         click.echo(f"sak {t.case_id:<6} {t.element_id:<24} {t.kind:<8} {t.deadline_key or '-':<12} {due}{extra}")
     for task in view.overdue_tasks:
-        click.echo(f"sak {task.case_id:<6} {task.element_id:<24} forfalt {clock.as_utc(task.overdue_at).isoformat()}")
+        overdue = clock.as_utc(task.overdue_at).isoformat() if task.overdue_at else "-"
+        click.echo(f"sak {task.case_id:<6} {task.element_id:<24} forfalt {overdue}")
     if not view.timers and not view.overdue_tasks:
         click.echo(f"ingen ({state})")
     for b in view.heartbeats:

@@ -7,10 +7,8 @@ import time
 import click
 from flask import Flask
 
-from engine.events import inbox
-from engine.events import outbox
-from engine.events import subscriptions
 from engine.errors import ServiceError
+from engine.events import inbox, outbox, subscriptions
 from engine.extensions import db
 from webhooks.outbound import PUBLIC_TYPES
 

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import cases, clock
 from engine.errors import Conflict, EngineFailure, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
-from engine.extensions import db
 from engine.events.outbox import setting
+from engine.extensions import db
 from engine.store.models import Case
 from engine.store.webhooks import DELIVERED, FAILED, HELD, UNMATCHED, InboundEvent, InboundSource
 from webhooks import inbound, signing
@@ -64,7 +64,10 @@ def receive(source_name: str, headers: dict[str, str], body: bytes) -> tuple[Inb
         db.session.commit()
     except IntegrityError:   # the same webhook-id arrived concurrently: the other request stored it
         db.session.rollback()
-        return _by_webhook_id(source.id, webhook_id), False
+        stored = _by_webhook_id(source.id, webhook_id)
+        if stored is None:
+            raise
+        return stored, False
     return event, True
 
 
@@ -97,12 +100,13 @@ def try_deliver(event_id: int) -> str:
         return event.state if event else UNMATCHED
     case_id, name, payload, attempts = event.case_id, event.message_name, dict(event.payload or {}), event.attempts
     # Written now, committed by the case step itself: the event is consumed exactly when the case moves.
-    claimed = db.session.execute(sa.update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.state == HELD)
+    claimed = db.session.connection().execute(
+        sa.update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.state == HELD)
                                  .values(state=DELIVERED, delivered_at=clock.now(), attempts=attempts + 1,
                                          last_error=None))
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1 or case_id is None:
         db.session.rollback()
-        return db.session.get(InboundEvent, event_id).state
+        return list_state(event_id)
     try:
         cases.deliver_message(None, case_id, name, payload)
     except Conflict as exc:
@@ -178,7 +182,7 @@ def tick(limit: int = 100) -> int:
     case_ids = list(db.session.scalars(
         sa.select(InboundEvent.case_id).join(Case, Case.id == InboundEvent.case_id)
         .where(InboundEvent.state == HELD, Case.status.in_(cases.ACTIVE)).distinct().limit(limit)))
-    return sum(deliver_held(case_id) for case_id in case_ids)
+    return sum(deliver_held(case_id) for case_id in case_ids if case_id is not None)
 
 
 def assign(event_id: int, case_id: Any) -> InboundEvent:
@@ -199,7 +203,7 @@ def assign(event_id: int, case_id: Any) -> InboundEvent:
 
 def list_state(event_id: int) -> str:
     """The current state of one event (read fresh, after a delivery attempt)."""
-    return db.session.scalar(sa.select(InboundEvent.state).where(InboundEvent.id == event_id))
+    return db.session.scalar(sa.select(InboundEvent.state).where(InboundEvent.id == event_id)) or UNMATCHED
 
 
 def list_events(state: str | None = UNMATCHED, limit: int = 100) -> list[InboundEvent]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ def setting(key: str) -> Any:
 # writing (inside the caller's transaction)
 # --------------------------------------------------------------------------------------------
 
-def enqueue(case: Case | int, changes: Iterable[Any]) -> int:
+def enqueue(case: int | Case, changes: Iterable[Any]) -> int:
     """Add outbox rows for ``changes`` (objects with ``type``, ``element_id``, ``task_id``, ``data``).
 
     Does not commit: the caller's commit makes the rows and the change visible together.  Only

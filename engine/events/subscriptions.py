@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from engine import clock
 from engine.errors import BadRequest, Conflict, NotFound, Unprocessable
-from engine.extensions import db
 from engine.events.outbox import setting
+from engine.extensions import db
 from engine.store.webhooks import InboundSource, OutboxEvent, WebhookSubscription
 from webhooks import outbound, signing
 from webhooks.targets import UnsafeTarget, check_url

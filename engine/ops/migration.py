@@ -10,14 +10,16 @@ and a ``case.migrated`` timeline event), and reports the rest untouched.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 
 from engine import cases
 from engine.access import rules as access
-from engine.bpmn import lanes, migrate as bpmn_migrate
+from engine.bpmn import lanes
+from engine.bpmn import migrate as bpmn_migrate
 from engine.bpmn.lanes import Actor
 from engine.errors import NotFound, ServiceError, Unprocessable
 from engine.extensions import db
@@ -102,6 +104,8 @@ def migrate(actor: Actor | None, from_id: Any, to_id: Any, dry_run: bool = True,
     results = []
     for n, case_id in enumerate(ids, 1):
         case = db.session.get(Case, case_id)
+        if case is None:
+            continue
         result = CaseResult(case.id, case.status, False, check(case, bundle))
         result.can_migrate = not result.reasons
         if result.can_migrate and not dry_run:

@@ -7,8 +7,9 @@ the reason and the actor, in the same commit as the change.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,12 +20,12 @@ from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import TaskNotReady
 from engine.errors import BadRequest, Conflict, FormInvalid, NotFound, Unprocessable
 from engine.extensions import db
-from engine.processes import runtime_state
-from engine.ops.lifecycle import resume, suspend, terminate
 from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
 from engine.ops.guard import change as _change
 from engine.ops.guard import load as _load
 from engine.ops.guard import reason as _reason
+from engine.ops.lifecycle import resume, suspend, terminate
+from engine.processes import runtime_state
 from engine.store.models import Case, OpenTask, Timer, User
 
 ACTIONS = REPAIR_ACTIONS

@@ -122,9 +122,9 @@ def stuck_cases(actor: Actor, reason: str | None = None, process_version_id: Any
     if want(IDLE) or want(MESSAGE_WAIT):
         shortest = min([idle_days(k) for k in (_config("IDLE_DAYS", {}) or {})] + [DEFAULT_IDLE_DAYS,
                                                                                    message_wait_days()])
-        q = (sa.select(Case, ProcessVersion.process_key).join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
+        idle_q = (sa.select(Case, ProcessVersion.process_key).join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
              .where(Case.status == cases.RUNNING, Case.last_activity_at < now - timedelta(days=shortest)))
-        for c, key in db.session.execute(base(q).limit(LIMIT)):
+        for c, key in db.session.execute(base(idle_q).limit(LIMIT)):
             _quiet_reasons(c, key, now, want, add)
     out = sorted(found.values(), key=lambda s: max((clock.as_utc(r.since) for r in s.reasons if r.since),
                                                    default=now), reverse=True)

@@ -14,11 +14,11 @@ from flask import current_app
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
-from engine.processes import runtime_state
 from engine.bpmn import catalog as catalog_mod
 from engine.bpmn.lanes import ADMINISTRATOR, Actor
-from engine.errors import DeploymentInvalid, Problem
+from engine.errors import DeploymentInvalid, NotFound, Problem
 from engine.extensions import db
+from engine.processes import runtime_state
 from engine.store.models import AuditEvent, Deployment, ProcessVersion
 
 
@@ -51,7 +51,7 @@ def referenced_forms(files: dict[str, bytes]) -> set[str]:
             root = etree.fromstring(data, catalog_mod.hardened_parser())
         except etree.XMLSyntaxError:
             continue
-        for prop in root.iterfind(".//{%s}property" % catalog_mod.SPIFF_NS):
+        for prop in root.iterfind(f".//{{{catalog_mod.SPIFF_NS}}}property"):
             if prop.get("name") in (catalog_mod.FORM_PROPERTY, catalog_mod.UI_FORM_PROPERTY) and prop.get("value"):
                 names.add(prop.get("value"))
     return names
@@ -86,7 +86,11 @@ def deploy(files: dict[str, bytes], actor: Actor | None) -> DeployResult:
     """
     files = with_forms(files)
     trusted = actor is None or actor.has(ADMINISTRATOR) or current_app.config["ALLOW_SCRIPTS_FROM_PROCESS_OWNERS"]
-    cat = catalog_mod.load_files(files, allow_scripts=trusted)
+    try:
+        cat = catalog_mod.load_files(files, allow_scripts=trusted)
+    except DeploymentInvalid:
+        db.session.rollback()          # nothing of a refused deployment stays in the session
+        raise
     existing = _existing(cat.content_hash)
     if existing:
         return existing
@@ -130,6 +134,21 @@ def _existing(content_hash: str) -> DeployResult | None:
     return DeployResult(dep, versions, False)
 
 
+def list_versions() -> list[ProcessVersion]:
+    """Every deployed version, by process and version number."""
+    return list(db.session.scalars(sa.select(ProcessVersion)
+                                   .order_by(ProcessVersion.process_key, ProcessVersion.version)))
+
+
+def process_keys() -> list[str]:
+    """Every process that has a deployed version, sorted."""
+    return sorted(db.session.scalars(sa.select(ProcessVersion.process_key).distinct()))
+
+
+def get_version(version_id: int) -> ProcessVersion | None:
+    return db.session.get(ProcessVersion, version_id)
+
+
 def latest_version(process_key: str) -> ProcessVersion | None:
     return db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_key == process_key)
                              .order_by(ProcessVersion.version.desc()).limit(1))
@@ -141,6 +160,8 @@ def bundle_for(version_id: int):
     bundle = rt.bundles.get(version_id)
     if bundle is None:
         pv = db.session.get(ProcessVersion, version_id)
+        if pv is None:
+            raise NotFound("Fant ikke prosessversjonen.")
         bundle = rt.engine.load_bundle(pv.spec_json)
         rt.bundles[version_id] = bundle
     return bundle

@@ -23,7 +23,7 @@ WARM_CASES = 2000
 class RuntimeState:
     engine: ProcessEngine = field(default_factory=ProcessEngine)
     bundles: dict[int, SpecBundle] = field(default_factory=dict)
-    workflows: "OrderedDict[int, tuple[int, Any]]" = field(default_factory=OrderedDict)
+    workflows: OrderedDict[int, tuple[int, Any]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_workflow(self, case_id: int, version: int):

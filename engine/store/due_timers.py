@@ -9,8 +9,9 @@ stuck list and ``/metrics`` all read due timers through this module.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import clock
-from engine.extensions import db
+from engine.extensions import Model
 
 UTCDateTime = sa.DateTime(timezone=True)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A bydel or an institution (reference data: Oslo may merge bydeler, so not an enum)."""
 
     __tablename__ = "organisations"
@@ -25,7 +25,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))   # bydel | institusjon
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -43,7 +43,7 @@ class User(db.Model):
         return frozenset(r for r in self.roles.split(",") if r)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -58,7 +58,7 @@ class ApiToken(db.Model):
     user = relationship(User)
 
 
-class Deployment(db.Model):
+class Deployment(Model):
     """The exact files of one deployment, immutable, identified by their content hash."""
 
     __tablename__ = "deployments"
@@ -70,7 +70,7 @@ class Deployment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     """One executable process of a deployment: its parsed spec, stored once for all its cases."""
 
     __tablename__ = "process_versions"
@@ -86,7 +86,7 @@ class ProcessVersion(db.Model):
     deployment = relationship(Deployment)
 
 
-class Case(db.Model):
+class Case(Model):
     """One running instance («sak»): spec-less engine state plus what the service must query."""
 
     __tablename__ = "cases"
@@ -115,7 +115,7 @@ class Case(db.Model):
     institution = relationship(Organisation, foreign_keys=[institution_id])
 
 
-class OpenTask(db.Model):
+class OpenTask(Model):
     """Projection of READY human tasks: the inbox reads this, never a workflow."""
 
     __tablename__ = "open_tasks"
@@ -137,7 +137,7 @@ class OpenTask(db.Model):
     case = relationship(Case)
 
 
-class Timer(db.Model):
+class Timer(Model):
     """Projection of every waiting timer of every case, written with the case state."""
 
     __tablename__ = "timers"
@@ -156,7 +156,7 @@ class Timer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """What happened in a case, in order: the timeline and the compliance record."""
 
     __tablename__ = "audit_events"
@@ -171,7 +171,7 @@ class AuditEvent(db.Model):
     data: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
-class AccessLog(db.Model):
+class AccessLog(Model):
     """Append-only: every read and write of a case (Normen: who saw what, when, for whom)."""
 
     __tablename__ = "access_log"

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import clock
-from engine.extensions import db
-from engine.store.models import UTCDateTime, User
+from engine.extensions import Model
+from engine.store.models import User, UTCDateTime
 
 
-class DeadlineChange(db.Model):
+class DeadlineChange(Model):
     """One move of a case's deadline by agreement: kept forever, shown with the deadline."""
 
     __tablename__ = "deadline_changes"
@@ -34,7 +34,7 @@ class DeadlineChange(db.Model):
     actor = relationship(User)
 
 
-class SchedulerHeartbeat(db.Model):
+class SchedulerHeartbeat(Model):
     """Last sign of life of each timer worker, so a stalled scheduler can be detected."""
 
     __tablename__ = "scheduler_heartbeat"

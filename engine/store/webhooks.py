@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import clock
-from engine.extensions import db
+from engine.extensions import Model
 from engine.store.models import UTCDateTime
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 HELD, UNMATCHED, FAILED = "held", "unmatched", "failed"
 
 
-class WebhookSubscription(db.Model):
+class WebhookSubscription(Model):
     """An endpoint another system registered: where, which event types, and the signing secret."""
 
     __tablename__ = "webhook_subscriptions"
@@ -34,7 +34,7 @@ class WebhookSubscription(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-class OutboxEvent(db.Model):
+class OutboxEvent(Model):
     """One event for one subscription; delivered in id order per (subscription, case)."""
 
     __tablename__ = "webhook_outbox"
@@ -59,7 +59,7 @@ class OutboxEvent(db.Model):
     subscription = relationship(WebhookSubscription)
 
 
-class InboundSource(db.Model):
+class InboundSource(Model):
     """A system allowed to send us events, with its secret and the message names it may send."""
 
     __tablename__ = "inbound_sources"
@@ -71,7 +71,7 @@ class InboundSource(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-class InboundEvent(db.Model):
+class InboundEvent(Model):
     """A verified inbound event: held until its case waits for it, then delivered (or unmatched)."""
 
     __tablename__ = "inbound_events"

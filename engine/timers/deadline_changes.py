@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from engine import cases, clock
 from engine.access import rules as access
-from engine.processes import runtime_state
 from engine.bpmn import lanes, timers
 from engine.bpmn.deadlines import end_of_day_utc
 from engine.bpmn.lanes import Actor
 from engine.errors import Conflict, Forbidden, NotFound, Unprocessable
 from engine.extensions import db
+from engine.processes import runtime_state
 from engine.store.models import Case, OpenTask, Timer
 from engine.store.timers import DeadlineChange
 
@@ -130,12 +130,17 @@ def move_deadline(actor: Actor, case_id: int, key: str, new_date: object, reason
     return change
 
 
+def changes_of(case_id: int) -> list[DeadlineChange]:
+    """Every agreed move of a case's deadlines, oldest first."""
+    return list(db.session.scalars(sa.select(DeadlineChange).where(DeadlineChange.case_id == case_id)
+                                   .order_by(DeadlineChange.at, DeadlineChange.id)))
+
+
 def case_deadlines(actor: Actor, case_id: int) -> tuple[Case, list[Deadline], list[DeadlineChange]]:
     """The case's waiting timers (deadlines first) and every change ever made to its deadlines."""
     case = access.require_read(actor, db.session.get(Case, case_id), "read_deadlines")
     db.session.commit()
-    history = list(db.session.scalars(sa.select(DeadlineChange).where(DeadlineChange.case_id == case.id)
-                                      .order_by(DeadlineChange.at, DeadlineChange.id)))
+    history = changes_of(case.id)
     out = []
     for t in cases.case_timers(case):
         host = db.session.get(OpenTask, t.host_task_id) if t.host_task_id else None

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+from datetime import UTC
 
 import click
 from flask import Flask
@@ -79,8 +80,8 @@ def start(app: Flask):
 
 
 def _now():
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc)
+    from datetime import datetime
+    return datetime.now(UTC)
 
 
 def stop() -> None:

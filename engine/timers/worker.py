@@ -107,7 +107,7 @@ def drain(limit: int | None = None) -> DrainResult:
 def beat(worker: str, fired: int) -> None:
     """Record one tick of ``worker`` (its own small transaction)."""
     now = clock.now()
-    updated = db.session.execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker).values(
+    updated = db.session.connection().execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker).values(
         last_tick_at=now, ticks=SchedulerHeartbeat.ticks + 1,
         timers_fired=SchedulerHeartbeat.timers_fired + fired)).rowcount
     if not updated:

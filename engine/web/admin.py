@@ -10,12 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from engine.ops import metrics
-from engine.ops import migration
-from engine.ops import stuck as ops
-from engine.ops import repairs
 from engine.bpmn import lanes
 from engine.errors import BadRequest
+from engine.ops import metrics, migration, repairs
+from engine.ops import stuck as ops
 from engine.web.api import _body, case_json
 from engine.web.auth import current_user, require_actor
 

@@ -9,14 +9,11 @@ import json
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
-from engine.processes import deployments
-from engine.ops import migration
-from engine.ops import stuck as ops
-from engine.ops import repairs
 from engine.bpmn import lanes
 from engine.errors import DeploymentInvalid, ServiceError
-from engine.extensions import db
-from engine.store.models import ProcessVersion
+from engine.ops import migration, repairs
+from engine.ops import stuck as ops
+from engine.processes import deployments
 from engine.web.pages import require_actor
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin", template_folder="templates")
@@ -97,7 +94,6 @@ def upload():
     try:
         result = deployments.deploy(files, actor)
     except DeploymentInvalid as exc:
-        db.session.rollback()
         xml = next((d.decode("utf-8", "replace") for n, d in files.items() if n.lower().endswith(".bpmn")), None)
         return _versions_page(actor, problems=exc.problems, uploaded_xml=xml, status=422)
     names = ", ".join(f"{v.process_key} v{v.version}" for v in result.versions)
@@ -112,7 +108,7 @@ def version(version_id: int):
     if not rows:
         from engine.errors import NotFound
         raise NotFound("Fant ikke versjonen.")
-    pv = db.session.get(ProcessVersion, version_id)
+    pv = deployments.get_version(version_id)
     bpmn = next((n for n in rows[0]["files"] if n.lower().endswith(".bpmn")), None)
     return render_template("admin/version.html", v=rows[0], pv=pv, bpmn=bpmn)
 

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
 
 from engine import cases, clock
-from engine.processes import deployments
 from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER
-from engine.errors import BadRequest, DeploymentInvalid, Problem
-from engine.extensions import db
-from engine.store.models import Case, OpenTask, ProcessVersion, Timer
+from engine.errors import BadRequest, Problem
+from engine.processes import deployments
+from engine.store.models import Case, OpenTask, Timer
 from engine.web.auth import require_actor
 from engine.web.openapi import OPENAPI
 
@@ -76,11 +74,7 @@ def create_deployment():
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
             raise BadRequest("Forventet «files»: {filnavn: innhold}.")
         files = {name: text.encode("utf-8") for name, text in raw.items()}
-    try:
-        result = deployments.deploy(files, actor)
-    except DeploymentInvalid:
-        db.session.rollback()
-        raise
+    result = deployments.deploy(files, actor)
     body = {"id": result.deployment.id, "hash": result.deployment.content_hash, "created": result.created,
             "versions": [{"id": v.id, "process_key": v.process_key, "version": v.version, "name": v.name}
                          for v in result.versions]}
@@ -101,7 +95,7 @@ def validate_deployment():
 @bp.get("/process-versions")
 def list_versions():
     require_actor()
-    rows = db.session.scalars(sa.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version))
+    rows = deployments.list_versions()
     return jsonify([{"id": v.id, "process_key": v.process_key, "version": v.version, "name": v.name,
                      "deployment_id": v.deployment_id, "hash": v.deployment.content_hash,
                      "created_at": _iso(v.created_at)} for v in rows])

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from flask import request, session
 
-from engine import clock
 from engine.access import rules as access
+from engine.access.tokens import TOKEN_PREFIX, create_token, hash_token, user_for_token
 from engine.bpmn.lanes import Actor
 from engine.errors import Unauthenticated
 from engine.extensions import db
-from engine.access.tokens import TOKEN_PREFIX, create_token, hash_token, user_for_token
 from engine.store.models import User
 
 __all__ = ["TOKEN_PREFIX", "create_token", "current_user", "hash_token", "require_actor"]

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine import cases, clock
+from engine.access import users
 from engine.bpmn import spec
 from engine.processes import deployments
-from engine.extensions import db
-from engine.store.models import AuditEvent, Case, OpenTask, Timer, User
+from engine.store.models import AuditEvent, Case, OpenTask, Timer
+from engine.timers import deadline_changes
 from engine.web import formrender
 from engine.web.i18n import _, format_due
 
@@ -103,7 +102,7 @@ def user_names(events: list[AuditEvent]) -> dict[int, str]:
     ids = {e.actor_id for e in events if e.actor_id} | {e.on_behalf_of_id for e in events if e.on_behalf_of_id}
     if not ids:
         return {}
-    return {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return users.display_names(ids)
 
 
 def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
@@ -115,7 +114,8 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
     if e.type == "case.opened":
         return _("Saken ble opprettet av %(who)s.", who=who)
     if e.type == "task.created":
-        return _("Ny oppgave: «%(what)s» (%(lane)s).", what=what, lane=_(LANE_WORDS.get(d.get("lane"), d.get("lane") or "–")))
+        lane = str(d.get("lane") or "–")
+        return _("Ny oppgave: «%(what)s» (%(lane)s).", what=what, lane=_(LANE_WORDS.get(lane, lane)))
     if e.type == "task.completed":
         if e.on_behalf_of_id or d.get("on_behalf_of_resident"):
             return _("«%(what)s» ble fullført av %(who)s på vegne av beboeren.", what=what, who=who)
@@ -206,13 +206,8 @@ def status_word(case: Case) -> str:
 
 
 def deadline_history(case: Case) -> list[Any]:
-    """Every agreed move of the case's deadlines (``engine.deadline_changes``), oldest first."""
-    try:
-        from engine.store.timers import DeadlineChange
-    except ImportError:      # the deadline-change capability is not installed
-        return []
-    return list(db.session.scalars(sa.select(DeadlineChange).where(DeadlineChange.case_id == case.id)
-                                   .order_by(DeadlineChange.at, DeadlineChange.id)))
+    """Every agreed move of the case's deadlines, oldest first."""
+    return deadline_changes.changes_of(case.id)
 
 
 def view(case: Case) -> dict[str, Any]:

@@ -12,8 +12,9 @@ No Flask, no database.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 ROWS_MARK = "__row"
 
@@ -31,8 +32,8 @@ class Field:
     value: Any = None
     options: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    children: list["Field"] = field(default_factory=list)
-    rows: list[list["Field"]] = field(default_factory=list)
+    children: list[Field] = field(default_factory=list)
+    rows: list[list[Field]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -132,7 +133,7 @@ def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root:
             f.attrs["item_title"] = items.get("title") or ui.get("ui:itemTitle") or "Rad"
             f.attrs["min"] = schema.get("minItems", 0)
             for i in range(len(rows)):
-                f.errors += [m for m in errors.get(f"{path}/{i}", [])]
+                f.errors += list(errors.get(f"{path}/{i}", []))
         else:
             f.kind = "lines"
             f.value = "\n".join(str(v) for v in rows) if isinstance(value, list) else (value or "")
@@ -249,7 +250,7 @@ def row_indices(form: Mapping, path: str) -> list[int]:
     """Which rows of a list a form carries (each row posts a hidden ``…/N/__row`` marker)."""
     found = set()
     marker_prefix = path + "/"
-    for key in form.keys():
+    for key in form:
         if key.startswith(marker_prefix) and key.endswith("/" + ROWS_MARK):
             middle = key[len(marker_prefix):-len(ROWS_MARK) - 1]
             if middle.isdigit():

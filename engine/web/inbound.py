@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request
 
 from engine.events import inbox
-from engine.events import outbox
 from engine.store.webhooks import HELD
 
 bp = Blueprint("inbound", __name__, url_prefix="/webhooks/inbound")

@@ -7,7 +7,7 @@ _ERR = {"$ref": "#/components/responses/Error"}
 def _op(summary: str, ok: str = "200", body: bool = False, extra: tuple[str, ...] = ()) -> dict:
     op: dict = {"summary": summary, "security": [{"bearer": []}],
                 "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
-                              "401": _ERR, **{code: _ERR for code in extra}}}
+                              "401": _ERR, **dict.fromkeys(extra, _ERR)}}
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
     return op

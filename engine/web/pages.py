@@ -1,6 +1,6 @@
 """The caseworker and resident web pages: wiring, login/logout, the inbox, friendly error pages.
 
-Views are thin: they read the request, call a use case (``engine.cases``, ``engine.web.inbox``)
+Views are thin: they read the request, call a use case (``engine.cases``, ``engine.cases.worklist``)
 and render a template.  Who may see what is decided in ``engine.access`` — a case outside the
 user's organisation is a 404 here exactly as in the API.  Every form is CSRF-protected; only the
 token-authenticated JSON API and the signed webhooks are exempt.  The task and case pages live in
@@ -12,17 +12,19 @@ import os
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import (Blueprint, Flask, flash, redirect, render_template, request, session, url_for)
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.access import rules as access
+from engine.access import users as user_lookup
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
+from engine.cases import worklist as inbox_mod
 from engine.errors import Unauthenticated
 from engine.extensions import db
 from engine.store.models import User
-from engine.web import i18n, inbox as inbox_mod
+from engine.web import i18n
 from engine.web.auth import current_user
 from engine.web.i18n import _
 
@@ -104,8 +106,7 @@ def inbox():
                                 overdue_only=request.args.get("forfalt") == "1",
                                 scope=inbox_mod.MINE if request.args.get("vis") == inbox_mod.MINE else inbox_mod.ORGANISATION)
     rows = inbox_mod.inbox(actor, flt)
-    users = {u.id: u.display_name for u in db.session.scalars(
-        sa.select(User).where(User.id.in_({t.claimed_by_id for t, *_ in rows if t.claimed_by_id})))}
+    users = user_lookup.display_names(t.claimed_by_id for t, *_ in rows)
     return render_template("pages/inbox.html", rows=rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
                            actor=actor, limit=inbox_mod.LIMIT)
 

@@ -7,15 +7,13 @@ organisation).  A resident reads their case on «Min side», in plain language, 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-import sqlalchemy as sa
 
 from engine import cases
-from engine.bpmn import spec
-from engine.processes import deployments
-from engine.bpmn import lanes
+from engine.access import users
+from engine.bpmn import lanes, spec
 from engine.errors import Forbidden, FormInvalid, Unprocessable
-from engine.extensions import db
-from engine.store.models import Organisation, ProcessVersion, User
+from engine.processes import deployments
+from engine.store.models import Organisation, ProcessVersion
 from engine.web import casepage, formrender
 from engine.web.i18n import _, format_date
 from engine.web.pages import bp, require_actor
@@ -90,8 +88,8 @@ def case_diagram(case_id: int):
 
 def _processes() -> list[ProcessVersion]:
     """The newest version of every deployed process, the main routine first."""
-    keys = sorted(db.session.scalars(sa.select(ProcessVersion.process_key).distinct()))
-    versions = [deployments.latest_version(k) for k in keys]
+    keys = deployments.process_keys()
+    versions = [v for v in (deployments.latest_version(k) for k in keys) if v is not None]
     return sorted(versions, key=lambda v: (v.process_key != MAIN_PROCESS, v.name or v.process_key))
 
 
@@ -113,7 +111,7 @@ def _start_ui(pv: ProcessVersion | None) -> dict:
 @bp.route("/saker/ny", methods=["GET", "POST"])
 def new_case():
     actor = require_actor()
-    org = db.session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    org = users.organisation(actor.organisation_id)
     if not (actor.is_caseworker and org is not None and org.kind == "bydel"):
         raise Forbidden(_("Bare saksbehandlere i en bydel kan opprette en sak."))
     processes = _processes()
@@ -144,10 +142,8 @@ def new_case():
                 return redirect(url_for("pages.case", case_id=new.id))
     if not errors.get(RESIDENT_NAME) and request.method == "POST" and not extra.get(RESIDENT_NAME):
         errors = {**errors, RESIDENT_NAME: [_("Feltet må fylles ut.")]}
-    institutions = list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "institusjon")
-                                           .order_by(Organisation.name)))
-    residents = list(db.session.scalars(sa.select(User).where(User.roles.contains(lanes.RESIDENT), User.active)
-                                        .order_by(User.display_name)))
+    institutions = users.organisations("institusjon")
+    residents = users.active_residents()
     ui = dict(_start_ui(pv))
     for key in SHARED_FIELDS:                 # asked once, in «Beboer og institusjon» above
         if key in (schema.get("properties") or {}):
@@ -167,7 +163,7 @@ def _fill_from_case_fields(schema: dict, data: dict, extra: dict, org: Organisat
     if "beboer_navn" in props and extra.get(RESIDENT_NAME):
         data["beboer_navn"] = extra[RESIDENT_NAME]
     if "institusjon" in props and extra.get(INSTITUTION):
-        inst = db.session.scalar(sa.select(Organisation).where(Organisation.slug == extra[INSTITUTION]))
+        inst = users.organisation_by_slug(extra[INSTITUTION])
         if inst is not None:
             data["institusjon"] = inst.name
     if "bydel" in props:
@@ -187,7 +183,7 @@ def _extra_errors(exc: Unprocessable) -> dict[str, list[str]]:
     """Map the use case's field names for the case itself onto this page's fields."""
     mapping = {"resident/name": RESIDENT_NAME, "resident/username": RESIDENT_USER, "institusjon": INSTITUTION}
     details = exc.details if isinstance(exc.details, dict) else {}
-    out = {mapping.get(k, k): v for k, v in details.items()}
+    out = {mapping.get(str(k), str(k)): v for k, v in details.items()}
     return out or {"_": [exc.message]}
 
 

@@ -6,10 +6,10 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from engine import clock
-from engine.timers import deadline_changes
-from engine.timers import overview as timer_overview
 from engine.errors import BadRequest
 from engine.store.timers import DeadlineChange
+from engine.timers import deadline_changes
+from engine.timers import overview as timer_overview
 from engine.web.auth import require_actor
 
 bp = Blueprint("timers_api", __name__, url_prefix="/api/v1")

@@ -5,12 +5,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from engine.events import inbox
-from engine.events import outbox
-from engine.events import subscriptions
 from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR
 from engine.errors import BadRequest
+from engine.events import inbox, outbox, subscriptions
 from engine.web.auth import require_actor
 
 bp = Blueprint("webhooks_admin", __name__, url_prefix="/api/v1/webhooks")

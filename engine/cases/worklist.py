@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from engine import cases, clock
+from engine import clock
 from engine.access import rules as access
 from engine.bpmn.lanes import LEDER, Actor
+from engine.cases.queries import actionable_tasks_query
 from engine.errors import Forbidden, NotFound
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Organisation
@@ -38,7 +39,7 @@ def _overdue_clause():
 
 
 def inbox_query(actor: Actor, flt: InboxFilter):
-    query = cases.actionable_tasks_query(actor)
+    query = actionable_tasks_query(actor)
     if flt.step:
         query = query.where(OpenTask.element_id == flt.step)
     if flt.overdue_only:
@@ -62,7 +63,7 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int = LIMIT) -> list[tuple[Open
 
 def steps(actor: Actor) -> list[tuple[str, str]]:
     """The distinct steps (element id, name) in the actor's inbox, for the step filter."""
-    sub = cases.actionable_tasks_query(actor).subquery()
+    sub = actionable_tasks_query(actor).subquery()
     rows = db.session.execute(sa.select(sub.c.element_id, sa.func.min(sub.c.name))
                               .group_by(sub.c.element_id).order_by(sa.func.min(sub.c.name)))
     return [(r[0], r[1] or r[0]) for r in rows]
@@ -70,7 +71,7 @@ def steps(actor: Actor) -> list[tuple[str, str]]:
 
 def counts(actor: Actor) -> dict[str, int]:
     """Numbers for the navigation: all actionable, overdue, claimed by me."""
-    sub = cases.actionable_tasks_query(actor).subquery()
+    sub = actionable_tasks_query(actor).subquery()
     overdue = sa.or_(sub.c.overdue_at.is_not(None), sub.c.due_at < clock.now())
     row = db.session.execute(sa.select(
         sa.func.count(),
@@ -88,6 +89,7 @@ def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:
         raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
     case = db.session.get(Case, row.case_id)
     access.require_act(actor, case, row.lane, row.role, "claim" if take else "unclaim")
+    assert case is not None   # require_act answers 404 for a missing case
     if not take and row.claimed_by_id not in (None, actor.user_id) and not actor.has(LEDER):
         db.session.rollback()
         raise Forbidden("Bare den som har tatt oppgaven, eller en leder, kan legge den tilbake.")
