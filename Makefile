@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=engine $(VENV)/bin/flask
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets browser migrate run test test-only bench clean
+.PHONY: install assets browser migrate run test test-only lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,18 @@ browser:
 	fi
 
 migrate: install
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 
 run: install assets migrate
 	$(FLASK) seed
-	TILBOLIG_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+	TILBOLIG_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
-test: install assets browser test-only
+test: install assets browser lint test-only
+
+# Style, import order and types of the service's own packages (ruff + mypy, configured in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check engine webhooks
+	$(VENV)/bin/mypy
 
 test-only:
 	$(PY) -m pytest

@@ -41,7 +41,7 @@ def app(tmp_path_factory):
                 conn.execute(sa.text("DROP SCHEMA public CASCADE"))
                 conn.execute(sa.text("CREATE SCHEMA public"))
         from flask_migrate import upgrade
-        upgrade(revision="heads")
+        upgrade()
     return application
 
 
@@ -137,3 +137,15 @@ def clock_at():
     yield start
     for t in travellers:
         t.stop()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def real_process(ctx, users):
+    """The real routine from ``processes/`` + ``forms/``, deployed. A diagram that does not deploy fails here."""
+    from engine.processes import deployments
+    files = deployments.read_paths([str(ROOT / "processes")])
+    assert any(name.endswith(".bpmn") for name in files), "processes/ has no diagrams"
+    return deployments.deploy(files, None)

@@ -1,1 +1,5 @@
-"""SQLAlchemy models and the only SQL of the service (repositories, work-list queries)."""
+"""The store: SQLAlchemy models, the migrations, and the queries several capabilities share.
+
+Importing the package loads every model module, so the metadata (and Alembic) sees every table.
+"""
+from engine.store import models, timers, webhooks  # noqa: F401

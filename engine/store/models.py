@@ -182,5 +182,3 @@ class AccessLog(Model):
     action: Mapped[str] = mapped_column(sa.String(50))
     on_behalf_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     granted: Mapped[bool] = mapped_column(default=True)
-from engine.store import timers as _timer_tables  # noqa: E402,F401  (deadline changes, heartbeats)
-from engine.store import webhooks as _webhook_tables  # noqa: E402,F401  (subscriptions, outbox, inbound)

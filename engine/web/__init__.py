@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.web import admin, admin_pages, api, errors, inbound, pages, timers_api, webhooks_api
+from engine.web import admin, admin_pages, api, errors, inbound, pages, pages_case, pages_task, timers_api, webhooks_api  # noqa: F401  (their routes are on the pages blueprint)
 
 
 def init_app(app: Flask) -> None:

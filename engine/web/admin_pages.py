@@ -14,7 +14,7 @@ from engine.errors import DeploymentInvalid, ServiceError
 from engine.ops import migration, repairs
 from engine.ops import stuck as ops
 from engine.processes import deployments
-from engine.web.pages import require_actor
+from engine.web.page_base import require_actor
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin", template_folder="templates")
 

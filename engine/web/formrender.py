@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 ROWS_MARK = "__row"
 
 
@@ -168,7 +170,7 @@ def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root:
 # posted form → data
 # ---------------------------------------------------------------------------------------------
 
-def parse(schema: dict, form: Mapping, root: dict | None = None, prefix: str = "") -> dict[str, Any]:
+def parse(schema: dict, form: FormData, root: dict | None = None, prefix: str = "") -> dict[str, Any]:
     """The data a posted form stands for (``form`` is a werkzeug MultiDict or any ``getlist`` mapping)."""
     root = root or schema
     schema = resolve(schema, root)
@@ -184,8 +186,11 @@ def parse(schema: dict, form: Mapping, root: dict | None = None, prefix: str = "
 
 _MISSING = object()
 
+#: A submitted form: werkzeug's MultiDict (``request.form``), which also gives every value of a repeated key.
+FormData = MultiDict
 
-def _parse_value(schema: dict, form: Mapping, root: dict, path: str) -> Any:
+
+def _parse_value(schema: dict, form: FormData, root: dict, path: str) -> Any:
     t = _type(schema)
     if t == "object":
         value = parse(schema, form, root, path + "/")

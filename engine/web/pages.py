@@ -11,24 +11,20 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.access import rules as access
 from engine.access import users as user_lookup
 from engine.bpmn import lanes
-from engine.bpmn.lanes import Actor
 from engine.cases import worklist as inbox_mod
-from engine.errors import Unauthenticated
-from engine.extensions import db
 from engine.store.models import User
 from engine.web import i18n
 from engine.web.auth import current_user
 from engine.web.i18n import _
+from engine.web.page_base import bp, require_actor
 
-bp = Blueprint("pages", __name__, template_folder="templates")
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 csrf = CSRFProtect()
 
@@ -38,14 +34,6 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
 
 
 _DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
-
-
-def require_actor() -> Actor:
-    """The logged-in user as an actor; otherwise the error handler sends them to the login page."""
-    user = current_user()
-    if user is None:
-        raise Unauthenticated(_("Du må logge inn."))
-    return access.actor_for(user)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -80,7 +68,7 @@ def login():
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+        user = user_lookup.by_username(username)
         # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
         ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
         if ok and user is not None and user.active and user.password_hash:
@@ -176,8 +164,6 @@ def _nav_context() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from engine.web import pages_case, pages_task  # noqa: F401 - registers their routes on ``bp``
-
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)   # our guard below decides what is exempt
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

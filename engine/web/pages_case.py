@@ -16,7 +16,7 @@ from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
 from engine.web import casepage, formrender
 from engine.web.i18n import _, format_date
-from engine.web.pages import bp, require_actor
+from engine.web.page_base import bp, require_actor
 
 #: The process a «Ny sak» starts when several are deployed (PROCESS.md).
 MAIN_PROCESS = "institusjon_til_bolig"

@@ -17,7 +17,7 @@ from engine.bpmn import lanes
 from engine.errors import Conflict, FormInvalid
 from engine.web import formrender
 from engine.web.i18n import _
-from engine.web.pages import bp, require_actor
+from engine.web.page_base import bp, require_actor
 
 
 def _initial(row, case, schema: dict | None) -> dict[str, Any]:

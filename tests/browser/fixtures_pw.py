@@ -88,16 +88,3 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture()
-def real_process(ctx, users):
-    """The real routine from ``processes/`` + ``forms/``; skipped (with the reason) if it does not deploy."""
-    from engine.processes import deployments
-    from engine.extensions import db
-    root = Path(__file__).resolve().parents[2]
-    if not any((root / "processes").glob("*.bpmn")):
-        pytest.skip("processes/ is empty")
-    try:
-        return deployments.deploy(deployments.read_paths([str(root / "processes")]), None)
-    except Exception as exc:  # noqa: BLE001 - a defect elsewhere is reported as a skip reason here
-        db.session.rollback()
-        pytest.skip(f"processes/ does not deploy: {type(exc).__name__}: {exc}"[:300])

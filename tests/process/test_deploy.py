@@ -122,8 +122,7 @@ def test_complete_diagram_interchange(path):
 
 def test_modeler_round_trip_bpmn_check():
     tool = ROOT / "tools" / "bpmn-check"
-    if not shutil.which("node") or not (tool / "node_modules").exists():
-        pytest.skip("node or tools/bpmn-check/node_modules missing (make assets)")
+    assert shutil.which("node") and (tool / "node_modules").exists(), "node or tools/bpmn-check/node_modules missing (make assets)"
     out = subprocess.run(["node", str(tool / "bpmn-check.mjs"), *map(str, FILES)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr

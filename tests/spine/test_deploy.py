@@ -37,8 +37,9 @@ def test_changed_content_is_a_new_version(api):
     assert r.json["versions"][0]["version"] == 2
 
 
-def test_forms_are_taken_from_forms_folder_when_not_uploaded(ctx, users):
-    ctx.config["FORMS_DIR"] = str(__import__("pathlib").Path(__file__).parent.parent / "fixtures")
+def test_forms_are_taken_from_forms_folder_when_not_uploaded(ctx, users, monkeypatch):
+    # monkeypatch: the app is shared by the session, and a leaked FORMS_DIR breaks every later deployment
+    monkeypatch.setitem(ctx.config, "FORMS_DIR", str(__import__("pathlib").Path(__file__).parent.parent / "fixtures"))
     result = deployments.deploy({"tre_baner.bpmn": BPMN.encode()}, None)
     assert result.created and "enkel.schema.json" in result.deployment.files
 
@@ -111,9 +112,9 @@ def test_script_escape_refused_at_deploy(api):
     assert problems[0]["element_id"] == "beregn" and "ikke tillatt" in problems[0]["message"]
 
 
-def test_scripts_need_a_trusted_deployer(api, ctx):
+def test_scripts_need_a_trusted_deployer(api, ctx, monkeypatch):
     """The fixture has a script task: a process owner may not deploy it unless configured."""
-    ctx.config["ALLOW_SCRIPTS_FROM_PROCESS_OWNERS"] = False
+    monkeypatch.setitem(ctx.config, "ALLOW_SCRIPTS_FROM_PROCESS_OWNERS", False)
     r = api("prosesseier").post("/api/v1/deployments", json={"files": {"tre_baner.bpmn": BPMN, "enkel.schema.json": FORM}})
     assert r.status_code == 422 and "skript" in r.json["details"][0]["message"]
     r = api("admin").post("/api/v1/deployments", json={"files": {"tre_baner.bpmn": BPMN, "enkel.schema.json": FORM}})

@@ -16,23 +16,8 @@ from tests.web.test_formrender import posted
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def real_process(ctx, users):
-    from engine.processes import deployments
-    if not (ROOT / "processes").is_dir() or not any((ROOT / "processes").glob("*.bpmn")):
-        pytest.skip("processes/ is empty")
-    try:
-        return deployments.deploy(deployments.read_paths([str(ROOT / "processes")]), None)
-    except Exception as exc:  # noqa: BLE001 - a deployment defect elsewhere must not fail the web suite
-        db.session.rollback()
-        pytest.skip(f"processes/ does not deploy yet: {type(exc).__name__}: {exc}"[:300])
-
-
 def test_new_case_with_the_real_henvisning_then_case_page_and_tasks(browser, real_process):
-    try:
-        from tests.process.examples import henvisning
-    except ImportError:
-        pytest.skip("tests/process/examples.py is not there")
+    from tests.process.examples import henvisning
     schema = json.loads((ROOT / "forms" / "henvisning.schema.json").read_text())
     kari = browser("kari.gamleoslo")
     html = kari.get("/saker/ny").get_data(as_text=True)
