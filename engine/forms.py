@@ -23,7 +23,7 @@ def _message(error: ValidationError) -> str:
         return "Feltet må fylles ut."
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        return "Må være " + " eller ".join(_TYPES.get(w, w) for w in wanted) + "."
+        return "Må være " + " eller ".join(_TYPES.get(str(w), str(w)) for w in wanted) + "."
     if kind == "format":
         return f"Må være {_FORMATS.get(value, value)}."
     if kind == "pattern":

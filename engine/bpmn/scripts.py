@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from RestrictedPython import (
     compile_restricted_eval,
@@ -95,7 +95,7 @@ def compile_eval(source: str):
     return result.code or _raise_compile(result)
 
 
-def _raise_compile(result) -> None:
+def _raise_compile(result: Any) -> NoReturn:
     raise SyntaxError("; ".join(result.errors) or "kan ikke kompilere")
 
 
