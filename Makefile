@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=engine $(VENV)/bin/flask
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets browser migrate run test test-only lint bench clean
+.PHONY: install assets browser secret migrate run test test-only lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,10 +32,17 @@ browser:
 	    || echo "could not install chromium: browser tests will be skipped"; \
 	fi
 
-migrate: install
+# The session-signing key: random, made once, kept in instance/ (never committed).  The app refuses to
+# start outside debug/tests without one (TILBOLIG_SECRET_KEY or this file).
+secret:
+	@mkdir -p instance
+	@test -s instance/secret_key || (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key \
+	  && echo "wrote a new random instance/secret_key")
+
+migrate: install secret
 	$(FLASK) db upgrade
 
-run: install assets migrate
+run: install assets secret migrate
 	$(FLASK) seed
 	TILBOLIG_SCHEDULER_ENABLED=true $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 

@@ -202,7 +202,7 @@ def worker_main(url: str, name: str, seconds: float) -> None:
     from engine import create_app
     from engine.timers import worker as timer_worker
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "SECRET_KEY": "bench"})
     until_idle = seconds <= 0        # burst: stop once a drain finds nothing due
     end = time.monotonic() + abs(seconds)
     with app.app_context():
@@ -230,7 +230,7 @@ def main() -> list[dict]:
     from engine import create_app
     from engine.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": PG, "SCHEDULER_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": PG, "SCHEDULER_ENABLED": False, "SECRET_KEY": "bench"})
     rows = []
     with app.app_context():
         template = _setup(app)

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Every setting of the service and its default (see README «Innstillinger»).
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": "dev-only-change-me",
+    # No default: without TILBOLIG_SECRET_KEY or instance/secret_key (``make secret``) the app refuses
+    # to start outside debug/tests (engine.web.sessions, #13).
+    "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,              # default: SQLite in the instance folder
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "PROCESSES_DIR": str(ROOT / "processes"),
@@ -32,6 +34,46 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_LEASE_SECONDS": 60.0,         # a claimed row is invisible to other workers this long
     "WEBHOOK_ALLOW_LOOPBACK": False,       # tests and local development only
     "WEBHOOK_INBOUND_TOLERANCE": 300.0,    # seconds a signed inbound timestamp may differ from now
+    # sign-in, sessions and headers (#13; README «Security»)
+    "PASSWORD_LOGIN_ENABLED": True,        # local passwords (the demo); turn off when OIDC is set up
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "SESSION_COOKIE_SAMESITE": "Lax",      # Flask defines the key (None), so it is set here, not setdefault
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,        # True: always; False: Secure whenever the request came over HTTPS
+    "HSTS_SECONDS": 31536000,              # sent on HTTPS responses only; 0 turns it off
+    "PROXY_FIX_HOPS": 0,                   # trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host)
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_MAX_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "CONTENT_SECURITY_POLICY": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                                "form-action 'self'; frame-ancestors 'none'"),
+    # staff: the employer's OpenID Connect provider (Entra ID, Keycloak, …)
+    "OIDC_STAFF_ISSUER": "",
+    "OIDC_STAFF_DISCOVERY_URL": "",        # default: <issuer>/.well-known/openid-configuration
+    "OIDC_STAFF_CLIENT_ID": "",
+    "OIDC_STAFF_CLIENT_SECRET": "",
+    "OIDC_STAFF_SCOPE": "openid profile email",
+    "OIDC_STAFF_TOKEN_AUTH": "client_secret_basic",   # or client_secret_post
+    "OIDC_STAFF_USERNAME_CLAIM": "preferred_username",
+    "OIDC_STAFF_ORG_CLAIM": "tilbolig_org",
+    "OIDC_STAFF_ORG_MAP": {},              # claim value -> organisation slug; empty: the value is the slug
+    "OIDC_STAFF_ROLES_CLAIM": "roles",
+    "OIDC_STAFF_ROLE_MAP": {},             # claim value -> role; empty: values that are role names
+    "OIDC_STAFF_ACR": "",                  # required acr for staff, if any
+    "OIDC_STAFF_LABEL": "Logg inn som ansatt",
+    # residents: ID-porten
+    "OIDC_RESIDENT_ISSUER": "",
+    "OIDC_RESIDENT_DISCOVERY_URL": "",
+    "OIDC_RESIDENT_CLIENT_ID": "",
+    "OIDC_RESIDENT_CLIENT_SECRET": "",
+    "OIDC_RESIDENT_SCOPE": "openid profile",
+    "OIDC_RESIDENT_TOKEN_AUTH": "client_secret_basic",
+    "OIDC_RESIDENT_PID_CLAIM": "pid",
+    "OIDC_RESIDENT_ACR": "idporten-loa-high",
+    "OIDC_RESIDENT_LABEL": "Logg inn med ID-porten",
+    "OIDC_HTTP_TIMEOUT": 10.0,
 }
 
 
@@ -49,9 +91,19 @@ def load(config: Any, instance_path: str, test_config: dict[str, Any] | None = N
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     config.from_prefixed_env("TILBOLIG")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = secret_key_file(instance_path)
     if test_config:
         config.from_mapping(test_config)
     uri = config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{Path(instance_path) / 'tilbolig.db'}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(uri)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+
+
+def secret_key_file(instance_path: str) -> str | None:
+    """``instance/secret_key`` (written by ``make secret``, which ``make run`` runs first), if there."""
+    try:
+        return (Path(instance_path) / "secret_key").read_text().strip() or None
+    except FileNotFoundError:
+        return None

@@ -1,4 +1,4 @@
-"""The caseworker and resident web pages: wiring, login/logout, the inbox, friendly error pages.
+"""The caseworker and resident web pages: wiring, the inbox, friendly error pages (sign-in: ``login``).
 
 Views are thin: they read the request, call a use case (``engine.cases``, ``engine.cases.worklist``)
 and render a template.  Who may see what is decided in ``engine.access`` — a case outside the
@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.access import rules as access
 from engine.access import users as user_lookup
@@ -33,15 +32,12 @@ CSRF_EXEMPT_BLUEPRINTS = ("api", "inbound")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
 
 
-_DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
-
-
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths after login (no open redirect to another host)."""
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
@@ -59,32 +55,6 @@ def _home_for(user: User) -> str:
 def home():
     user = current_user()
     return redirect(_home_for(user) if user else url_for("pages.login"))
-
-
-@bp.route("/logg-inn", methods=["GET", "POST"])
-def login():
-    error = None
-    username = ""
-    if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
-        password = request.form.get("password") or ""
-        user = user_lookup.by_username(username)
-        # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
-        ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
-        if ok and user is not None and user.active and user.password_hash:
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = False
-            return redirect(_safe_next(request.args.get("neste")) or _home_for(user))
-        error = _("Feil brukernavn eller passord.")
-    return render_template("pages/login.html", error=error, username=username), (401 if error else 200)
-
-
-@bp.post("/logg-ut")
-def logout():
-    session.clear()
-    flash(_("Du er logget ut."), "info")
-    return redirect(url_for("pages.login"))
 
 
 @bp.get("/innboks")
@@ -166,8 +136,7 @@ def _nav_context() -> dict:
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)   # our guard below decides what is exempt
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # SameSite, HttpOnly and Secure of the session cookie: engine.config and engine.web.sessions (#13).
     # The app's own /static route serves the web folder (CSS, our scripts, bpmn-js under vendor/).
     app.static_folder = STATIC
     i18n.init_app(app)

@@ -14,7 +14,7 @@ def main(url: str, mode: str, name: str) -> None:
     from engine import cases, create_app
     from engine.timers import worker as timer_worker
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "TESTING": True})
     with app.app_context():
         if mode == "hang":
             from engine.cases import projections

@@ -263,6 +263,7 @@ def test_case_page_shows_deadlines_and_overdue(browser, tre_baner, clock_at):
     traveller.move_to(datetime(2026, 3, 20, 9, tzinfo=timezone.utc))
     from engine import cases
     timer_worker.drain().cases_woken
+    kari = browser("kari.gamleoslo")   # 19 days later the old session has ended (idle timeout, #13)
     html = kari.get(f"/saker/{case.id}").get_data(as_text=True)
     assert "Over fristen" in html and "gikk ut" in html
 

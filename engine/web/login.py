@@ -1,0 +1,68 @@
+"""Sign-in and sign-out pages: local passwords (the demo; can be turned off) beside the OpenID
+Connect buttons, throttled per username and address, and every sign-in a server-side session.
+
+Routes are registered on the ``pages`` blueprint so ``pages.login`` / ``pages.logout`` stay the
+names every template and redirect already uses.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.extensions import db
+from engine.store.models import User
+from engine.web import oidc, sessions, throttle
+from engine.web.i18n import _
+from engine.web.pages import _home_for as home_for, _safe_next as safe_next, bp
+
+log = logging.getLogger("tilbolig.security")
+_DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
+
+
+def render_login(error: str | None = None, status: int = 200, username: str = "", headers=None):
+    """The login page: the password form when enabled, one button per configured provider."""
+    nxt = safe_next(request.args.get("neste"))
+    buttons = [(p.label, url_for("oidc.begin", kind=p.kind, neste=nxt)) for p in oidc.enabled()]
+    body = render_template("pages/login.html", error=error, username=username, providers=buttons,
+                           password_enabled=current_app.config["PASSWORD_LOGIN_ENABLED"])
+    return body, status, headers or {}
+
+
+def sign_in(user: User, method: str, acr: str | None = None) -> None:
+    sessions.start(user, method, acr)
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_login()
+    if not current_app.config["PASSWORD_LOGIN_ENABLED"]:
+        return render_login(_("Innlogging med passord er slått av. Bruk en av knappene nedenfor."), 403)
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    address = request.remote_addr
+    wait = throttle.wait_seconds(username, address)
+    if wait:
+        log.warning("login throttled username=%s address=%s wait=%ss", username, address, wait)
+        message = _("For mange mislykkede innlogginger. Vent %(n)d minutter før du prøver igjen.",
+                    n=max(1, math.ceil(wait / 60)))
+        return render_login(message, 429, username, {"Retry-After": str(wait)})
+    user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+    # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
+    ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
+    ok = ok and user is not None and user.active and bool(user.password_hash)
+    throttle.record(username, address, ok)
+    if not ok:
+        return render_login(_("Feil brukernavn eller passord."), 401, username)
+    sign_in(user, "password")
+    return redirect(safe_next(request.args.get("neste")) or home_for(user))
+
+
+@bp.post("/logg-ut")
+def logout():
+    sessions.end("logout")
+    flash(_("Du er logget ut."), "info")
+    return redirect(url_for("pages.login"))
