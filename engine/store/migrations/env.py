@@ -9,8 +9,9 @@ from flask import current_app
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# This line sets up loggers basically.  Existing loggers stay on: a migration run inside a process
+# (the tests, ``flask db upgrade`` from the app) must not silence e.g. the ``tilbolig.security`` log.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
