@@ -8,6 +8,7 @@ higher limit: many people can share one address).  The answer is HTTP 429 with t
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ def _wait(condition, start: datetime, window: timedelta, limit: int) -> int:
         return 0
     # Blocked until the oldest of the last ``limit`` failures leaves the window.
     free_at = clock.as_utc(rows[-1]) + window
-    return max(1, int((free_at - clock.now()).total_seconds()) + 1)
+    return max(1, math.ceil((free_at - clock.now()).total_seconds()))
 
 
 def record(username: str | None, address: str | None, succeeded: bool) -> None:
