@@ -2,8 +2,9 @@
 
 Tokens are random, shown once, and stored as SHA-256 hashes.  The JSON API under ``/api/`` takes
 bearer tokens *only*: a browser sends its cookies with any request another site makes it send, so
-an API that honoured them could be driven by that site (#13).  Pages take only the server-side
-session (``engine.web.sessions``), never a token.
+an API that honoured them could be driven by that site (#13).  Elsewhere the cookie points at a
+server-side session (``engine.web.sessions``); a token still works there (a browser never adds one
+by itself, so it cannot be abused across sites).
 """
 from __future__ import annotations
 
