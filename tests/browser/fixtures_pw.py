@@ -54,8 +54,13 @@ def page(chromium, live_server, ctx, users):
     context = chromium.new_context(base_url=live_server, locale="nb-NO", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     pg = context.new_page()
+    # Every browser test also checks the Content-Security-Policy (#13): nothing on our pages, bpmn-js
+    # included, may need inline script or style.
+    blocked: list[str] = []
+    pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+    assert blocked == [], f"the page broke the CSP: {blocked[:3]}"
 
 
 @pytest.fixture()
