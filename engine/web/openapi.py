@@ -73,5 +73,8 @@ OPENAPI: dict = {
                                                                         extra=("403", "404"))},
         "/api/v1/admin/migrations": {"post": _op("Flytt løpende saker til en annen versjon (dry_run)", body=True,
                                                  extra=("403", "404", "422"))},
+        "/api/v1/admin/users/{user_id}/revoke": {"post": _op(
+            "Avslutt alle økter for en bruker nå (reason påkrevd; deactivate sperrer også konto og API-nøkler)",
+            body=True, extra=("400", "403", "404"))},
     },
 }

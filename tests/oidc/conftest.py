@@ -92,12 +92,10 @@ def oidc(app, oidc_provider, ctx, users):
     saved = {k: app.config.get(k) for k in oidc_settings("")}
     app.config.update(oidc_settings(oidc_provider))
     oidc_mod._cache.clear()
-    changed: list[str] = []
 
     def override(**settings):
         for key in settings:
             saved.setdefault(key, app.config.get(key))
-            changed.append(key)
         app.config.update(settings)
         oidc_mod._cache.clear()
     override.issuer = oidc_provider
