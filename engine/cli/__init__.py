@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.cli import admin, commands, timers, webhooks
+from engine.cli import admin, commands, timers, users, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     timers.init_app(app)        # worker, timers list, deadlines move|list
     app.cli.add_command(admin.admin_group)
     webhooks.init_app(app)      # webhooks …, outbox deliver
+    users.init_app(app)         # users revoke | link-pid (#13)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import clock
 from engine.extensions import Model
-from engine.store.models import UTCDateTime, User
+from engine.store.models import User, UTCDateTime
 
 
 class UserIdentity(Model):

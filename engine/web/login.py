@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import math
-import sqlalchemy as sa
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.extensions import db
+from engine.access import throttle
+from engine.access import users as user_lookup
 from engine.store.models import User
-from engine.web import oidc, sessions, throttle
+from engine.web import oidc, sessions
 from engine.web.i18n import _
-from engine.web.pages import _home_for as home_for, _safe_next as safe_next, bp
+from engine.web.pages import _home_for as home_for
+from engine.web.pages import _safe_next as safe_next
+from engine.web.pages import bp
 
 log = logging.getLogger("tilbolig.security")
 _DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
@@ -44,18 +47,21 @@ def login():
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     address = request.remote_addr
-    wait = throttle.wait_seconds(username, address)
+    config = current_app.config
+    wait = throttle.wait_seconds(username, address, float(config["LOGIN_WINDOW_MINUTES"]),
+                                 int(config["LOGIN_MAX_FAILURES_PER_USER"]),
+                                 int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
     if wait:
         log.warning("login throttled username=%s address=%s wait=%ss", username, address, wait)
         message = _("For mange mislykkede innlogginger. Vent %(n)d minutter før du prøver igjen.",
                     n=max(1, math.ceil(wait / 60)))
         return render_login(message, 429, username, {"Retry-After": str(wait)})
-    user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+    user = user_lookup.by_username(username)
     # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
     ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active and bool(user.password_hash)
     throttle.record(username, address, ok)
-    if not ok:
+    if not ok or user is None:
         return render_login(_("Feil brukernavn eller passord."), 401, username)
     sign_in(user, "password")
     return redirect(safe_next(request.args.get("neste")) or home_for(user))

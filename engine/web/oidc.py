@@ -35,6 +35,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from engine.access import identities
+from engine.access.identities import SignInRefused
 from engine.web.i18n import _
 
 log = logging.getLogger("tilbolig.security")
@@ -43,18 +45,10 @@ bp = Blueprint("oidc", __name__)
 #: URL name of a kind -> config prefix.
 KINDS = {"ansatt": "OIDC_STAFF", "idporten": "OIDC_RESIDENT"}
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+CLAIM_SETTINGS = ("USERNAME_CLAIM", "ORG_CLAIM", "ORG_MAP", "ROLES_CLAIM", "ROLE_MAP", "PID_CLAIM")
 PENDING_SECONDS = 600
 CACHE_SECONDS = 3600
 _cache: dict[str, tuple[float, Any]] = {}
-
-
-class OidcRefused(Exception):
-    """A sign-in that must not go through: ``reason`` is logged, ``message`` is shown."""
-
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message or _("Innloggingen kunne ikke fullføres. Prøv igjen.")
 
 
 @dataclass(frozen=True)
@@ -69,9 +63,7 @@ class Provider:
     acr: str
     label: str
     token_auth: str
-
-    def setting(self, name: str) -> Any:
-        return current_app.config[f"{self.prefix}_{name}"]
+    claims: dict[str, Any]   # which claims mean what: USERNAME_CLAIM, ORG_CLAIM/MAP, ROLES_CLAIM/MAP, PID_CLAIM
 
 
 def provider(kind: str) -> Provider | None:
@@ -87,7 +79,8 @@ def provider(kind: str) -> Provider | None:
     return Provider(kind=kind, prefix=prefix, issuer=issuer, discovery_url=discovery, client_id=client_id,
                     client_secret=c.get(f"{prefix}_CLIENT_SECRET") or "", scope=c.get(f"{prefix}_SCOPE") or "openid",
                     acr=c.get(f"{prefix}_ACR") or "", label=_(c.get(f"{prefix}_LABEL") or kind),
-                    token_auth=c.get(f"{prefix}_TOKEN_AUTH") or "client_secret_basic")
+                    token_auth=c.get(f"{prefix}_TOKEN_AUTH") or "client_secret_basic",
+                    claims={k: c.get(f"{prefix}_{k}") for k in CLAIM_SETTINGS})
 
 
 def enabled() -> list[Provider]:
@@ -106,7 +99,7 @@ def _get_json(url: str) -> Any:
         response.raise_for_status()
         return response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise OidcRefused(f"could not read {url}: {exc}",
+        raise SignInRefused(f"could not read {url}: {exc}",
                           _("Innloggingstjenesten svarer ikke nå. Prøv igjen om litt.")) from exc
 
 
@@ -124,7 +117,7 @@ def metadata(p: Provider) -> dict[str, Any]:
     meta = _cached(p.discovery_url)
     if not isinstance(meta, dict) or meta.get("issuer") != p.issuer:
         _cache.pop(p.discovery_url, None)
-        raise OidcRefused(f"discovery issuer {meta.get('issuer') if isinstance(meta, dict) else None!r} "
+        raise SignInRefused(f"discovery issuer {meta.get('issuer') if isinstance(meta, dict) else None!r} "
                           f"is not the configured {p.issuer!r}")
     return meta
 
@@ -150,28 +143,28 @@ def _redirect_uri(p: Provider) -> str:
 
 def complete(p: Provider, args: dict[str, str]) -> tuple[dict[str, Any], str | None]:
     """Check the authorization response, redeem the code, verify the ID token; its claims and the
-    path to go on to.  Raises :class:`OidcRefused` on anything wrong."""
+    path to go on to.  Raises :class:`SignInRefused` on anything wrong."""
     pending = session.pop("oidc", None)
     if not isinstance(pending, dict) or pending.get("kind") != p.kind:
-        raise OidcRefused("no sign-in in progress for this browser")
+        raise SignInRefused("no sign-in in progress for this browser")
     if time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
-        raise OidcRefused("sign-in took too long", _("Innloggingen tok for lang tid. Prøv igjen."))
+        raise SignInRefused("sign-in took too long", _("Innloggingen tok for lang tid. Prøv igjen."))
     if args.get("error"):
-        raise OidcRefused(f"provider answered error={args.get('error')!r}", _("Innloggingen ble avbrutt."))
+        raise SignInRefused(f"provider answered error={args.get('error')!r}", _("Innloggingen ble avbrutt."))
     if not hmac.compare_digest(str(args.get("state") or ""), str(pending["state"])):
-        raise OidcRefused("state does not match")
+        raise SignInRefused("state does not match")
     meta = metadata(p)
     iss = args.get("iss")
     if iss is None and meta.get("authorization_response_iss_parameter_supported"):
-        raise OidcRefused("authorization response without iss")
+        raise SignInRefused("authorization response without iss")
     if iss is not None and iss != p.issuer:
-        raise OidcRefused(f"authorization response from issuer {iss!r}, expected {p.issuer!r}")
+        raise SignInRefused(f"authorization response from issuer {iss!r}, expected {p.issuer!r}")
     if not args.get("code"):
-        raise OidcRefused("authorization response without code")
+        raise SignInRefused("authorization response without code")
     tokens = _redeem(p, meta, args["code"], pending["verifier"])
     claims = verify_id_token(p, meta, tokens.get("id_token"), pending["nonce"], tokens.get("access_token"))
     if p.acr and claims.get("acr") != p.acr:
-        raise OidcRefused(f"acr {claims.get('acr')!r}, required {p.acr!r}",
+        raise SignInRefused(f"acr {claims.get('acr')!r}, required {p.acr!r}",
                           _("Du må logge inn med et høyere sikkerhetsnivå (for eksempel BankID) for å se "
                             "helseopplysninger."))
     return claims, pending.get("next")
@@ -191,10 +184,10 @@ def _redeem(p: Provider, meta: dict[str, Any], code: str, verifier: str) -> dict
                               headers={"Accept": "application/json"})
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise OidcRefused(f"token endpoint: {exc}",
+        raise SignInRefused(f"token endpoint: {exc}",
                           _("Innloggingstjenesten svarer ikke nå. Prøv igjen om litt.")) from exc
     if response.status_code != 200 or not isinstance(body, dict):
-        raise OidcRefused(f"token endpoint answered {response.status_code}: "
+        raise SignInRefused(f"token endpoint answered {response.status_code}: "
                           f"{body.get('error') if isinstance(body, dict) else body!r}")
     return body
 
@@ -203,7 +196,7 @@ def verify_id_token(p: Provider, meta: dict[str, Any], raw: Any, nonce: str,
                     access_token: str | None) -> dict[str, Any]:
     """Signature (provider's JWKS, asymmetric only), iss, aud, azp, exp, iat, nonce, at_hash."""
     if not isinstance(raw, str) or not raw:
-        raise OidcRefused("token response without id_token")
+        raise SignInRefused("token response without id_token")
     token = None
     for refresh in (False, True):   # a key we do not know yet: the provider may have rotated keys
         try:
@@ -212,7 +205,9 @@ def verify_id_token(p: Provider, meta: dict[str, Any], raw: Any, nonce: str,
             break
         except (JoseError, ValueError) as exc:
             if refresh:
-                raise OidcRefused(f"id_token signature: {exc!r}") from exc
+                raise SignInRefused(f"id_token signature: {exc!r}") from exc
+    if token is None:   # unreachable: the loop either decoded or raised; says so to the type checker
+        raise SignInRefused("id_token not decoded")
     claims = CodeIDToken(token.claims, token.header,
                          options={"iss": {"essential": True, "value": p.issuer},
                                   "aud": {"essential": True, "value": p.client_id}},
@@ -220,7 +215,7 @@ def verify_id_token(p: Provider, meta: dict[str, Any], raw: Any, nonce: str,
     try:
         claims.validate(leeway=60)
     except JoseError as exc:
-        raise OidcRefused(f"id_token claims: {exc!r}") from exc
+        raise SignInRefused(f"id_token claims: {exc!r}") from exc
     return dict(claims)
 
 
@@ -236,23 +231,24 @@ def begin(kind: str):
         return render_login(_("Denne innloggingen er ikke satt opp."), 404)
     try:
         return redirect(authorization_url(p, safe_next(request.args.get("neste"))))
-    except OidcRefused as exc:
+    except SignInRefused as exc:
         log.warning("oidc %s refused at start: %s", kind, exc.reason)
         return render_login(exc.message, 503)
 
 
 @bp.get("/logg-inn/<kind>/svar")
 def callback(kind: str):
-    from engine.web import login, oidc_users
+    from engine.web import login
     p = provider(kind)
     if p is None:
         return login.render_login(_("Denne innloggingen er ikke satt opp."), 404)
     try:
         claims, next_path = complete(p, request.args.to_dict())
-        user = oidc_users.staff_user(p, claims) if kind == "ansatt" else oidc_users.resident_user(p, claims)
-    except OidcRefused as exc:
+        user = (identities.staff_user(p.issuer, p.claims, claims) if kind == "ansatt"
+                else identities.resident_user(p.claims, claims))
+    except SignInRefused as exc:
         log.warning("oidc %s refused address=%s: %s", kind, request.remote_addr, exc.reason)
-        return login.render_login(exc.message, 403)
+        return login.render_login(_(exc.message), 403)
     login.sign_in(user, f"oidc:{kind}", claims.get("acr"))
     return redirect(next_path or login.home_for(user))
 

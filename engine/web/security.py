@@ -1,5 +1,5 @@
 """Issue #13 «Lock the door», wired in one call: server-side sessions and the secret-key check,
-security headers, OpenID Connect sign-in, and user revocation (API + ``flask users``).
+security headers, OpenID Connect sign-in, and the revocation API (``flask users`` is in engine.cli).
 
 The password login page itself lives in ``engine.web.login`` on the pages blueprint.
 """

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from engine.extensions import db
 from engine.store.models import Case, OpenTask, ProcessVersion
 from tests.browser.fixtures_pw import login
-from tests.web.conftest import HERE as WEB_FIXTURES, open_case
+from tests.web.conftest import HERE as WEB_FIXTURES
+from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser
 

@@ -69,7 +69,7 @@ def test_staff_without_a_mapped_role_is_refused(oidc, refusals, live_server):
 
 
 def test_resident_sign_in_finds_the_resident_linked_to_the_pid(oidc, live_server, users):
-    from engine.web.oidc_users import link_pid
+    from engine.access.identities import link_pid
     link_pid(users["beboer.test"], PID)
     r, client, _ = sign_in_over_http(live_server, "idporten", "tore")
     assert r.status_code == 302 and r.headers["location"] == "/min-side"
@@ -79,7 +79,7 @@ def test_resident_sign_in_finds_the_resident_linked_to_the_pid(oidc, live_server
 
 
 def test_resident_below_idporten_loa_high_is_refused(oidc, refusals, live_server, users):
-    from engine.web.oidc_users import link_pid
+    from engine.access.identities import link_pid
     link_pid(users["beboer.test"], PID)
     r, client, _ = sign_in_over_http(live_server, "idporten", "tore.lav")
     assert r.status_code == 403 and "høyere sikkerhetsnivå" in r.text

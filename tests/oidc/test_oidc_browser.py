@@ -32,7 +32,7 @@ def test_a_staff_member_signs_in_with_the_employers_provider(page, oidc, live_se
 
 
 def test_a_resident_signs_in_with_idporten_and_lands_on_min_side(page, oidc, live_server, users):
-    from engine.web.oidc_users import link_pid
+    from engine.access.identities import link_pid
     link_pid(users["beboer.test"], PID)
     problems = _watch_csp(page)
     page.goto("/min-side")                       # sent to log in, and back here afterwards
@@ -45,7 +45,7 @@ def test_a_resident_signs_in_with_idporten_and_lands_on_min_side(page, oidc, liv
 
 
 def test_a_resident_at_a_lower_level_is_told_why_and_stays_signed_out(page, oidc, live_server, users):
-    from engine.web.oidc_users import link_pid
+    from engine.access.identities import link_pid
     link_pid(users["beboer.test"], PID)
     page.goto("/logg-inn")
     page.get_by_role("link", name="Logg inn med ID-porten").click()

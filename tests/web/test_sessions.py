@@ -5,10 +5,11 @@ proxy) with HSTS; the app will not start without a real secret outside debug/tes
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Config, Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from engine import create_app
@@ -174,16 +175,32 @@ def test_in_tests_the_old_default_is_replaced_by_a_random_key():
     assert app.config["SECRET_KEY"] not in ("dev-only-change-me", None) and len(app.config["SECRET_KEY"]) == 64
 
 
-def test_the_secret_comes_from_the_environment_or_the_instance_file(tmp_path, monkeypatch):
+def _settings(instance: Path) -> Config:
     from engine import config
-    monkeypatch.delenv("TILBOLIG_SECRET_KEY", raising=False)
-    assert config.from_env(str(tmp_path))["SECRET_KEY"] is None
-    (tmp_path / "secret_key").write_text("a" * 64 + "\n")
-    assert config.from_env(str(tmp_path))["SECRET_KEY"] == "a" * 64
+    loaded = Config(str(instance))
+    config.load(loaded, str(instance))
+    return loaded
+
+
+def test_the_secret_comes_from_the_environment_or_the_instance_file(tmp_path, monkeypatch):
+    for name in ("TILBOLIG_SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert _settings(tmp_path)["SECRET_KEY"] is None
+    (tmp_path / "secret_key").write_text("a" * 64 + "\n")          # what `make secret` writes
+    assert _settings(tmp_path)["SECRET_KEY"] == "a" * 64
     monkeypatch.setenv("TILBOLIG_SECRET_KEY", "fra-miljøet")
     monkeypatch.setenv("TILBOLIG_SESSION_IDLE_MINUTES", "45")
-    monkeypatch.setenv("TILBOLIG_PASSWORD_LOGIN_ENABLED", "0")
+    monkeypatch.setenv("TILBOLIG_PASSWORD_LOGIN_ENABLED", "false")
     monkeypatch.setenv("TILBOLIG_OIDC_STAFF_ROLE_MAP", '{"Tilbolig.Leder": "leder"}')
-    settings = config.from_env(str(tmp_path))
+    settings = _settings(tmp_path)
     assert settings["SECRET_KEY"] == "fra-miljøet" and settings["SESSION_IDLE_MINUTES"] == 45
     assert settings["PASSWORD_LOGIN_ENABLED"] is False and settings["OIDC_STAFF_ROLE_MAP"] == {"Tilbolig.Leder": "leder"}
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_numeric_secret_from_the_environment_stays_a_string(monkeypatch):
+    # from_prefixed_env parses JSON, so TILBOLIG_SECRET_KEY=123… would arrive as a number.
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("TILBOLIG_SECRET_KEY", "12345678901234567890123456789012")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "12345678901234567890123456789012"

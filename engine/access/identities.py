@@ -1,4 +1,4 @@
-"""Who a verified ID token is in this service.
+"""Who a verified ID token is in this service (the SQL side of ``engine.web.oidc``).
 
 Staff: the identity provider is the source of truth for organisation and roles, so both are
 taken from the configured claims at every sign-in (a person who moves bydel or loses a role
@@ -11,6 +11,7 @@ bydel has linked to it (``flask users link-pid``); nobody gets an account just b
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +21,22 @@ from engine.bpmn import lanes
 from engine.extensions import db
 from engine.store.auth import UserIdentity
 from engine.store.models import Organisation, User
-from engine.web.i18n import _
-from engine.web.oidc import OidcRefused, Provider
+
+
+# Messages are marked for the web layer's translation (Flask-Babel extracts ``_(…)``); this module
+# must not import Flask, so ``_`` only marks them here and the web layer translates on display.
+def _(text: str) -> str:
+    return text
+
+
+class SignInRefused(Exception):
+    """A sign-in that must not go through: ``reason`` is logged, ``message`` is shown to the person."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message or _("Innloggingen kunne ikke fullføres. Prøv igjen.")
+
 
 #: Roles an employer's provider may grant; ``beboer`` only ever comes from ID-porten + a link.
 STAFF_ROLES = (lanes.SAKSBEHANDLER, lanes.LEDER, lanes.PROSESSEIER, lanes.ADMINISTRATOR)
@@ -40,52 +55,53 @@ def _values(claim: Any) -> list[str]:
     return [str(claim)]
 
 
-def staff_roles(p: Provider, claims: dict[str, Any]) -> list[str]:
-    mapping = p.setting("ROLE_MAP") or {}
+def staff_roles(settings: Mapping[str, Any], claims: dict[str, Any]) -> list[str]:
+    mapping = settings["ROLE_MAP"] or {}
     found = []
-    for value in _values(claims.get(p.setting("ROLES_CLAIM"))):
+    for value in _values(claims.get(settings["ROLES_CLAIM"])):
         role = mapping.get(value) if mapping else value
         if role in STAFF_ROLES and role not in found:
             found.append(role)
     return found
 
 
-def staff_organisation(p: Provider, claims: dict[str, Any]) -> Organisation | None:
-    mapping = p.setting("ORG_MAP") or {}
-    slugs = {mapping.get(v) if mapping else v for v in _values(claims.get(p.setting("ORG_CLAIM")))} - {None}
+def staff_organisation(settings: Mapping[str, Any], claims: dict[str, Any]) -> Organisation | None:
+    mapping = settings["ORG_MAP"] or {}
+    slugs: set[str] = {str(s) for v in _values(claims.get(settings["ORG_CLAIM"]))
+                       if (s := mapping.get(v) if mapping else v)}
     orgs = list(db.session.scalars(sa.select(Organisation).where(Organisation.slug.in_(slugs)))) if slugs else []
     if len(orgs) > 1:
-        raise OidcRefused(f"claims name {len(orgs)} organisations {sorted(slugs)}",
-                          _("Kontoen din er knyttet til flere enheter. Be lederen din rette det hos "
+        raise SignInRefused(f"claims name {len(orgs)} organisations {sorted(slugs)}",
+                            _("Kontoen din er knyttet til flere enheter. Be lederen din rette det hos "
                             "identitetsleverandøren."))
     return orgs[0] if orgs else None
 
 
-def staff_user(p: Provider, claims: dict[str, Any]) -> User:
+def staff_user(issuer: str, settings: Mapping[str, Any], claims: dict[str, Any]) -> User:
     """The staff account for these claims, created or brought up to date."""
     sub = str(claims.get("sub") or "")
-    roles = staff_roles(p, claims)
+    roles = staff_roles(settings, claims)
     if not roles:
-        raise OidcRefused(f"sub={sub} has no role in claim {p.setting('ROLES_CLAIM')!r}",
-                          _("Du har ingen rolle i tjenesten. Be lederen din om tilgang."))
-    org = staff_organisation(p, claims)
+        raise SignInRefused(f"sub={sub} has no role in claim {settings['ROLES_CLAIM']!r}",
+                            _("Du har ingen rolle i tjenesten. Be lederen din om tilgang."))
+    org = staff_organisation(settings, claims)
     if org is None and ROLES_NEEDING_ORGANISATION & set(roles):
-        raise OidcRefused(f"sub={sub} has no known organisation in claim {p.setting('ORG_CLAIM')!r}",
-                          _("Kontoen din er ikke knyttet til en bydel eller institusjon i tjenesten."))
-    identity = db.session.scalar(sa.select(UserIdentity).where(UserIdentity.provider == p.issuer,
+        raise SignInRefused(f"sub={sub} has no known organisation in claim {settings['ORG_CLAIM']!r}",
+                            _("Kontoen din er ikke knyttet til en bydel eller institusjon i tjenesten."))
+    identity = db.session.scalar(sa.select(UserIdentity).where(UserIdentity.provider == issuer,
                                                                UserIdentity.subject == sub))
-    name = str(claims.get("name") or claims.get(p.setting("USERNAME_CLAIM")) or sub)[:200]
+    name = str(claims.get("name") or claims.get(settings["USERNAME_CLAIM"]) or sub)[:200]
     if identity is None:
-        user = User(username=_free_username(str(claims.get(p.setting("USERNAME_CLAIM")) or sub)),
-                    display_name=name, password_hash=None)
-        db.session.add(user)
+        new = User(username=_free_username(str(claims.get(settings["USERNAME_CLAIM"]) or sub)),
+                   display_name=name, password_hash=None)
+        db.session.add(new)
         db.session.flush()
-        identity = UserIdentity(user_id=user.id, provider=p.issuer, subject=sub)
+        identity = UserIdentity(user_id=new.id, provider=issuer, subject=sub)
         db.session.add(identity)
-    user = identity.user if identity.user is not None else db.session.get(User, identity.user_id)
-    if not user.active:
+    user: User | None = db.session.get(User, identity.user_id)
+    if user is None or not user.active:
         db.session.rollback()
-        raise OidcRefused(f"user {user.username} is deactivated", _("Kontoen din er sperret."))
+        raise SignInRefused(f"user for sub={sub} is deactivated", _("Kontoen din er sperret."))
     user.display_name, user.organisation_id, user.roles = name, org.id if org else None, ",".join(roles)
     identity.last_login_at = clock.now()
     db.session.commit()
@@ -102,17 +118,17 @@ def _free_username(wanted: str) -> str:
     return candidate
 
 
-def resident_user(p: Provider, claims: dict[str, Any]) -> User:
+def resident_user(settings: Mapping[str, Any], claims: dict[str, Any]) -> User:
     """The resident account linked to the ``pid`` claim."""
-    pid = str(claims.get(p.setting("PID_CLAIM")) or "").strip()
+    pid = str(claims.get(settings["PID_CLAIM"]) or "").strip()
     if not pid:
-        raise OidcRefused("id_token without pid")
+        raise SignInRefused("id_token without pid")
     identity = db.session.scalar(sa.select(UserIdentity).where(UserIdentity.provider == PID_PROVIDER,
                                                                UserIdentity.subject == pid))
     user = identity.user if identity is not None else None
-    if user is None or not user.active or lanes.RESIDENT not in user.role_set:
-        raise OidcRefused("no active resident linked to this pid",
-                          _("Vi finner deg ikke i tjenesten. Ta kontakt med bydelen din."))
+    if identity is None or user is None or not user.active or lanes.RESIDENT not in user.role_set:
+        raise SignInRefused("no active resident linked to this pid",
+                            _("Vi finner deg ikke i tjenesten. Ta kontakt med bydelen din."))
     identity.last_login_at = clock.now()
     db.session.commit()
     return user

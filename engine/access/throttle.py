@@ -12,7 +12,6 @@ import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from engine import clock
 from engine.extensions import db
@@ -25,10 +24,10 @@ def _norm(username: str | None) -> str | None:
     return (username or "").strip().lower()[:80] or None
 
 
-def wait_seconds(username: str | None, address: str | None) -> int:
+def wait_seconds(username: str | None, address: str | None, window_minutes: float, max_per_user: int,
+                 max_per_address: int) -> int:
     """Seconds until another attempt is allowed for this username or address; 0 when allowed now."""
-    config = current_app.config
-    window = timedelta(minutes=float(config["LOGIN_WINDOW_MINUTES"]))
+    window = timedelta(minutes=window_minutes)
     since = clock.now() - window
     waits = [0]
     name = _norm(username)
@@ -36,10 +35,9 @@ def wait_seconds(username: str | None, address: str | None) -> int:
         last_ok = db.session.scalar(sa.select(sa.func.max(LoginAttempt.at))
                                     .where(LoginAttempt.username == name, LoginAttempt.succeeded.is_(True)))
         start = max(since, clock.as_utc(last_ok)) if last_ok else since
-        waits.append(_wait(LoginAttempt.username == name, start, window, int(config["LOGIN_MAX_FAILURES_PER_USER"])))
+        waits.append(_wait(LoginAttempt.username == name, start, window, max_per_user))
     if address:
-        waits.append(_wait(LoginAttempt.address == address, since, window,
-                           int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"])))
+        waits.append(_wait(LoginAttempt.address == address, since, window, max_per_address))
     return max(waits)
 
 
