@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+import engine.web.security as security  # sessions, headers, sign-in routes, revocation API (#13)
 from engine.web import admin, admin_pages, api, errors, inbound, pages, pages_case, pages_task, timers_api, webhooks_api  # noqa: F401  (their routes are on the pages blueprint)
-from engine.web import login, security  # noqa: F401  (#13: sign-in routes are on the pages blueprint too)
 
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)            # one error shape for the whole service
-    security.init_app(app)          # secret key check, server-side sessions, headers, revocation API (#13)
+    security.init_app(app)          # secret key check, server-side sessions, headers, sign-in pages (#13)
     app.register_blueprint(api.bp)  # /api/v1
     pages.init_app(app)             # the caseworker app (sessions, CSRF, translations)
     admin.init_app(app)             # /api/v1/admin, /metrics and request timing

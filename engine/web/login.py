@@ -1,8 +1,10 @@
 """Sign-in and sign-out pages: local passwords (the demo; can be turned off) beside the OpenID
-Connect buttons, throttled per username and address, and every sign-in a server-side session.
+Connect buttons (``/logg-inn/<ansatt|idporten>`` and their ``/svar`` callbacks), throttled per
+username and address, and every sign-in a server-side session.
 
-Routes are registered on the ``pages`` blueprint so ``pages.login`` / ``pages.logout`` stay the
-names every template and redirect already uses.
+Routes are on the ``pages`` blueprint so ``pages.login`` / ``pages.logout`` stay the names every
+template and redirect already uses.  The protocol is in ``engine.web.oidc``; the accounts in
+``engine.access.identities``.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import math
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.access import throttle
+from engine.access import identities, throttle
 from engine.access import users as user_lookup
 from engine.store.models import User
 from engine.web import oidc, sessions
@@ -28,7 +30,7 @@ _DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
 def render_login(error: str | None = None, status: int = 200, username: str = "", headers=None):
     """The login page: the password form when enabled, one button per configured provider."""
     nxt = safe_next(request.args.get("neste"))
-    buttons = [(p.label, url_for("oidc.begin", kind=p.kind, neste=nxt)) for p in oidc.enabled()]
+    buttons = [(p.label, url_for("pages.oidc_begin", kind=p.kind, neste=nxt)) for p in oidc.enabled()]
     body = render_template("pages/login.html", error=error, username=username, providers=buttons,
                            password_enabled=current_app.config["PASSWORD_LOGIN_ENABLED"])
     return body, status, headers or {}
@@ -72,3 +74,33 @@ def logout():
     sessions.end("logout")
     flash(_("Du er logget ut."), "info")
     return redirect(url_for("pages.login"))
+
+
+@bp.get("/logg-inn/<kind>")
+def oidc_begin(kind: str):
+    """Send the browser to the provider, with state, nonce and the PKCE challenge."""
+    p = oidc.provider(kind)
+    if p is None:
+        return render_login(_("Denne innloggingen er ikke satt opp."), 404)
+    try:
+        return redirect(oidc.authorization_url(p, safe_next(request.args.get("neste"))))
+    except identities.SignInRefused as exc:
+        log.warning("oidc %s refused at start: %s", kind, exc.reason)
+        return render_login(_(exc.message), 503)
+
+
+@bp.get("/logg-inn/<kind>/svar")
+def oidc_callback(kind: str):
+    """The provider's answer: checked, redeemed, verified, mapped to an account, then a session."""
+    p = oidc.provider(kind)
+    if p is None:
+        return render_login(_("Denne innloggingen er ikke satt opp."), 404)
+    try:
+        claims, next_path = oidc.complete(p, request.args.to_dict())
+        user = (identities.staff_user(p.issuer, p.claims, claims) if kind == "ansatt"
+                else identities.resident_user(p.claims, claims))
+    except identities.SignInRefused as exc:
+        log.warning("oidc %s refused address=%s: %s", kind, request.remote_addr, exc.reason)
+        return render_login(_(exc.message), 403)
+    sign_in(user, f"oidc:{kind}", claims.get("acr"))
+    return redirect(next_path or home_for(user))

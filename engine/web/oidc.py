@@ -15,12 +15,12 @@ checked here, in the open, rather than trusted to a library default:
   ``azp``, ``exp``/``iat`` and the **nonce** (Authlib's ``CodeIDToken``, JOSE by joserfc);
 * **acr** — residents must have signed in at ``idporten-loa-high`` (health data).
 
-Refusals are logged with the reason; the person sees a short Norwegian message.
+Refusals carry the reason (logged by the views in ``engine.web.login``) and a short Norwegian
+message for the person.  No views here, so the sign-in pages can use this module without a cycle.
 """
 from __future__ import annotations
 
 import hmac
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +30,13 @@ import httpx
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import current_app, session, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from engine.access import identities
 from engine.access.identities import SignInRefused
 from engine.web.i18n import _
-
-log = logging.getLogger("tilbolig.security")
-bp = Blueprint("oidc", __name__)
 
 #: URL name of a kind -> config prefix.
 KINDS = {"ansatt": "OIDC_STAFF", "idporten": "OIDC_RESIDENT"}
@@ -138,7 +134,7 @@ def authorization_url(p: Provider, next_path: str | None) -> str:
 
 
 def _redirect_uri(p: Provider) -> str:
-    return url_for("oidc.callback", kind=p.kind, _external=True)
+    return url_for("pages.oidc_callback", kind=p.kind, _external=True)
 
 
 def complete(p: Provider, args: dict[str, str]) -> tuple[dict[str, Any], str | None]:
@@ -217,41 +213,3 @@ def verify_id_token(p: Provider, meta: dict[str, Any], raw: Any, nonce: str,
     except JoseError as exc:
         raise SignInRefused(f"id_token claims: {exc!r}") from exc
     return dict(claims)
-
-
-# ---------------------------------------------------------------------------------------------
-# views
-# ---------------------------------------------------------------------------------------------
-
-@bp.get("/logg-inn/<kind>")
-def begin(kind: str):
-    from engine.web.login import render_login, safe_next
-    p = provider(kind)
-    if p is None:
-        return render_login(_("Denne innloggingen er ikke satt opp."), 404)
-    try:
-        return redirect(authorization_url(p, safe_next(request.args.get("neste"))))
-    except SignInRefused as exc:
-        log.warning("oidc %s refused at start: %s", kind, exc.reason)
-        return render_login(exc.message, 503)
-
-
-@bp.get("/logg-inn/<kind>/svar")
-def callback(kind: str):
-    from engine.web import login
-    p = provider(kind)
-    if p is None:
-        return login.render_login(_("Denne innloggingen er ikke satt opp."), 404)
-    try:
-        claims, next_path = complete(p, request.args.to_dict())
-        user = (identities.staff_user(p.issuer, p.claims, claims) if kind == "ansatt"
-                else identities.resident_user(p.claims, claims))
-    except SignInRefused as exc:
-        log.warning("oidc %s refused address=%s: %s", kind, request.remote_addr, exc.reason)
-        return login.render_login(_(exc.message), 403)
-    login.sign_in(user, f"oidc:{kind}", claims.get("acr"))
-    return redirect(next_path or login.home_for(user))
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)

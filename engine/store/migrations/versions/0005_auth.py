@@ -1,17 +1,17 @@
-"""auth: external identities, server-side sessions, login attempts (merges every head)
+"""auth: external identities, server-side sessions, login attempts
 
-Revision ID: 0004_auth
-Revises: 0002_timers, 0003_webhooks
+Revision ID: 0005_auth
+Revises: 0004_one_head
 Create Date: 2026-11-28 10:20:00
 
-Written by hand; runs on SQLite and PostgreSQL.  A merge revision: it depends on all heads, so
-the history has one head again.
+Written by hand; runs on SQLite and PostgreSQL.  Follows the single head (``0004_one_head`` joined
+the earlier branches), so the history keeps one head.
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004_auth'
-down_revision = ('0002_timers', '0003_webhooks')
+revision = '0005_auth'
+down_revision = '0004_one_head'
 branch_labels = None
 depends_on = None
 
