@@ -40,7 +40,7 @@ def service(cases: int) -> dict:
 
     from engine import cases as case_uc
     from engine import create_app
-    from engine.cli import demo
+    from engine.access import demo
     from engine.processes import deployments
     from engine.access.rules import actor_for
     from engine.extensions import db

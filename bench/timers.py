@@ -52,7 +52,7 @@ def _setup(app):
     from flask_migrate import upgrade
 
     from engine import cases
-    from engine.cli import demo
+    from engine.access import demo
     from engine.processes import deployments
     from engine.access.rules import actor_for
     from engine.extensions import db

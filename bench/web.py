@@ -34,7 +34,7 @@ def main() -> None:
 
     from engine import cases, create_app
     from engine.access import rules as access
-    from engine.cli import demo
+    from engine.access import demo
     from engine.processes import deployments
     from engine.extensions import db
     from engine.store.models import OpenTask, User

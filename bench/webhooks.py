@@ -70,7 +70,7 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
 
     from engine import cases as case_uc
     from engine import create_app
-    from engine.cli import demo
+    from engine.access import demo
     from engine.processes import deployments
     from engine.events import outbox
     from engine.events import subscriptions

@@ -68,7 +68,7 @@ def ctx(app):
 
 @pytest.fixture()
 def users(ctx):
-    from engine.cli import demo
+    from engine.access import demo
     return {u.username: u for u in demo.seed_users("test-passord")}
 
 

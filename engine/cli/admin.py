@@ -9,20 +9,18 @@ import json
 import sys
 
 import click
-import sqlalchemy as sa
 
 from engine.access import rules as access
+from engine.access import users
 from engine.errors import ServiceError
-from engine.extensions import db
 from engine.ops import migration, repairs
 from engine.ops import stuck as ops
-from engine.store.models import User
 
 
 def _actor(username: str | None):
     if not username:
         return repairs.system_actor()
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = users.by_username(username)
     if user is None:
         click.echo(f"Ukjent bruker {username}", err=True)
         sys.exit(2)

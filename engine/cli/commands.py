@@ -4,15 +4,13 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 
+from engine.access import demo, users
 from engine.access.tokens import create_token
-from engine.cli import demo
 from engine.errors import DeploymentInvalid
 from engine.extensions import db
 from engine.processes import deployments
-from engine.store.models import User
 from engine.timers import worker as timer_worker
 
 
@@ -93,7 +91,7 @@ def seed_cmd(deploy: bool) -> None:
 @click.option("--name", default="cli", help="A label for the token.")
 def token_cmd(username: str, name: str) -> None:
     """Create a personal API token for USERNAME and print it once."""
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = users.by_username(username)
     if user is None:
         click.echo(f"Ukjent bruker {username}", err=True)
         sys.exit(1)

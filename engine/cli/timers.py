@@ -4,14 +4,13 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 
 from engine import clock
 from engine.access import rules as access
+from engine.access import users
 from engine.errors import ServiceError
 from engine.extensions import db
-from engine.store.models import User
 from engine.timers import deadline_changes
 from engine.timers import overview as timer_overview
 from engine.timers import worker as timer_worker
@@ -31,7 +30,7 @@ def _actor(username: str | None):
     if username is None:
         from engine.bpmn.lanes import ADMINISTRATOR, Actor
         return Actor(user_id=None, username="cli", roles=frozenset({ADMINISTRATOR}))  # type: ignore[arg-type]
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = users.by_username(username)
     if user is None:
         click.echo(f"Ukjent bruker {username}", err=True)
         sys.exit(1)
