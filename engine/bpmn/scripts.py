@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NoReturn
 
@@ -69,15 +70,35 @@ GUARDS: dict[str, Any] = {
     **guards.HELPERS,
 }
 
+# Argument types that cannot call back into diagram code.  With only these a helper runs untraced;
+# with anything else (a list, a function) it runs under the budget like the diagram code around it.
+_PLAIN = (str, int, float, bool, type(None), date, datetime)
+
+
+def _outside_budget(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a bounded helper without the trace budget, so load can never make it time out.
+
+    A timer armed while its script ran out of time is armed *broken* and never escalates; the
+    deadline helpers take microseconds and have bounded inputs, so the budget has nothing to guard.
+    """
+    untraced = limits.untraced(fn)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        plain = all(type(a) in _PLAIN for a in (*args, *kwargs.values()))
+        return (untraced if plain else fn)(*args, **kwargs)
+    call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+    return call
+
+
 def _today() -> str:
     return clock.today_oslo().isoformat()
 
 
 #: Functions a diagram may call.  Names are Norwegian because process owners write them.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "frist": deadlines.frist,
-    "frist_dato": deadlines.frist_dato,
-    "i_dag": _today,
+    "frist": _outside_budget(deadlines.frist),
+    "frist_dato": _outside_budget(deadlines.frist_dato),
+    "i_dag": _outside_budget(_today),
 }
 
 #: What a script may store in the case, and an expression return, at most: the engine copies and
