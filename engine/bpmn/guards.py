@@ -25,7 +25,7 @@ _TEXT = (str, bytes, bytearray)
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
 _SIZED = (str, bytes, bytearray, list, tuple, range, dict, set, frozenset)
 # Objects whose printed form can be far longer than the object: walked by ``text_size``.
-_WALKED = (list, tuple, dict, set, frozenset, KeysView, ValuesView, ItemsView)
+_WALKED = (list, tuple, dict, set, frozenset, KeysView, ValuesView, ItemsView, BaseException, slice)
 
 
 # -- operators ---------------------------------------------------------------------------------

@@ -169,7 +169,13 @@ def text_size(obj: object, limit: int = MAX_ITEMS) -> int:
                     break
                 walk(item)
             active.discard(id(o))
-        else:
+        elif isinstance(o, BaseException):     # prints its arguments: ValueError([...])
+            total += len(type(o).__name__) + 2
+            walk(o.args)
+        elif isinstance(o, slice):
+            total += 8
+            walk((o.start, o.stop, o.step))
+        else:                                  # what else diagram code can make prints short
             total += len(repr(o))
 
     walk(obj)
