@@ -13,14 +13,16 @@ a field error rather than a server error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from engine.bpmn.norwegian_holidays import FIRST_YEAR, LAST_YEAR
-
+#: Years a date field may name: the range deadlines are computed for (``engine.bpmn.norwegian_holidays``;
+#: forms may not import the engine core, so the numbers are repeated and a test keeps them equal).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 #: The most characters a text field may hold when its schema sets no ``maxLength``.
 DEFAULT_MAX_LENGTH = 10_000
 

@@ -11,15 +11,25 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Callable
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from RestrictedPython.Guards import safer_getattr
 
 from engine.bpmn import limits, safe_modules
 from engine.bpmn.limits import (
-    MAX_INT_BITS, MAX_ITEMS, ItemsView, KeysView, ScriptLimitExceeded, ValuesView, check_bits, check_items,
-    checkpoint, text_size)
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    ItemsView,
+    KeysView,
+    ScriptLimitExceeded,
+    ValuesView,
+    check_bits,
+    check_items,
+    checkpoint,
+    text_size,
+)
 
 _TEXT = (str, bytes, bytearray)
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
@@ -74,7 +84,8 @@ def mod(a: Any, b: Any) -> Any:
     """``a % b``: for %-formatting, widths and the arguments' text are sized first."""
     if isinstance(a, _TEXT):
         widths = 0
-        for spec in (_PERCENT_TEXT if isinstance(a, str) else _PERCENT_BYTES).finditer(a):
+        specs = _PERCENT_TEXT.finditer(a) if isinstance(a, str) else _PERCENT_BYTES.finditer(a)
+        for spec in specs:
             for part in spec.groups():
                 if part in ("*", b"*"):
                     raise ScriptLimitExceeded("«*» som bredde i %-formatering er ikke tillatt")
@@ -152,9 +163,10 @@ def inplace(op: str, x: Any, y: Any) -> Any:
 # argument is turned into a list first, so it can be counted and still be used.
 
 Args = tuple[tuple, dict]
+Check = Callable[[Any, tuple, dict], Args]
 
 
-def _padded(name: str) -> Callable[[Any, tuple, dict], Args]:
+def _padded(name: str) -> Check:
     def check(s: Any, args: tuple, kwargs: dict) -> Args:
         width = args[0] if args else kwargs.get("width")
         if isinstance(width, int):
@@ -225,11 +237,11 @@ def _to_bytes(n: Any, args: tuple, kwargs: dict) -> Args:
     return args, kwargs
 
 
-_TEXT_METHODS = {"join": _join, "ljust": _padded("ljust"), "rjust": _padded("rjust"),
+_TEXT_METHODS: dict[str, Check] = {"join": _join, "ljust": _padded("ljust"), "rjust": _padded("rjust"),
                  "center": _padded("center"), "zfill": _padded("zfill"), "expandtabs": _expandtabs,
                  "replace": _replace, "translate": _translate}
-_LIST_METHODS = {"append": _one_more, "insert": _one_more, "extend": _extend}
-_METHODS: dict[type, dict[str, Callable[[Any, tuple, dict], Args]]] = {
+_LIST_METHODS: dict[str, Check] = {"append": _one_more, "insert": _one_more, "extend": _extend}
+_METHODS: dict[type, dict[str, Check]] = {
     str: _TEXT_METHODS, bytes: _TEXT_METHODS, bytearray: {**_TEXT_METHODS, **_LIST_METHODS},
     list: _LIST_METHODS, int: {"to_bytes": _to_bytes},
 }
@@ -276,6 +288,9 @@ def getattr_(obj: Any, name: str, default: Any = None) -> Any:
 
 class GuardedType(type):
     """Stands in for a builtin type: calling it is checked; ``isinstance`` and attributes are the real type's."""
+
+    real: type
+    check: Callable[..., None]
 
     def __new__(mcs, real: type, check: Callable[..., None]) -> GuardedType:
         cls = super().__new__(mcs, real.__name__, (), {})

@@ -20,7 +20,8 @@ import functools
 import os
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Items (list/tuple elements) or characters (str/bytes) one operation may produce.
 MAX_ITEMS = 1_000_000
@@ -33,7 +34,9 @@ BIG_ITEMS = 65_536
 
 _TEXT = (str, bytes, bytearray)
 # Concrete view types: isinstance against the collections.abc ones runs Python code each time.
-KeysView, ValuesView, ItemsView = type({}.keys()), type({}.values()), type({}.items())
+KeysView: type = type({}.keys())
+ValuesView: type = type({}.values())
+ItemsView: type = type({}.items())
 _CONTAINERS = (list, tuple, set, frozenset, KeysView, ValuesView)
 
 
@@ -147,7 +150,7 @@ def text_size(obj: object, limit: int = MAX_ITEMS) -> int:
     total = 0
     active: set[int] = set()
 
-    def walk(o: object) -> None:
+    def walk(o: Any) -> None:
         nonlocal total
         if isinstance(o, _TEXT):
             total += len(o) + 3
@@ -157,14 +160,14 @@ def text_size(obj: object, limit: int = MAX_ITEMS) -> int:
             total += o.bit_length() * 302 // 1000 + 2
         elif isinstance(o, float):
             total += 24
-        elif isinstance(o, (dict, ItemsView)) or isinstance(o, _CONTAINERS):
+        elif isinstance(o, (dict, ItemsView, *_CONTAINERS)):
             if id(o) in active:             # a container inside itself prints as [...]
                 total += 5
                 return
-            total += 2 + 2 * len(o)
+            container: Any = o
+            total += 2 + 2 * len(container)
             active.add(id(o))
-            items = dict.items(o) if isinstance(o, dict) else o
-            for item in items:
+            for item in (dict.items(container) if isinstance(container, dict) else container):
                 if total > limit:
                     break
                 walk(item)

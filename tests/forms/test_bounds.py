@@ -39,6 +39,11 @@ def test_dates_must_be_real_and_between_1900_and_2100(value, errors):
     assert forms.validate(SCHEMA, {"innflytting": value}) == errors
 
 
+def test_the_date_range_is_the_one_deadlines_are_computed_for():
+    from engine.bpmn import norwegian_holidays
+    assert (forms.FIRST_YEAR, forms.LAST_YEAR) == (norwegian_holidays.FIRST_YEAR, norwegian_holidays.LAST_YEAR)
+
+
 @pytest.mark.parametrize("value, errors", [
     ("2026-03-01T10:00:00+01:00", {}),
     ("2026-03-01T09:00:00Z", {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import holidays
 import pytest
@@ -109,4 +109,4 @@ def test_a_deadline_in_range_is_armed_normally(clock_at):
     clock_at(2026, 3, 1, 9)
     eng, wf = _case_waiting_on_plan("2026-03-01")
     (timer,) = eng.waiting_timers(wf)
-    assert timer.broken_reason is None and timer.due == datetime(2026, 3, 15, 23, tzinfo=timezone.utc)
+    assert timer.broken_reason is None and timer.due == datetime(2026, 3, 15, 23, tzinfo=UTC)

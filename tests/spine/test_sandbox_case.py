@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import time
 
-from engine import deployments
-from tests.conftest import fixture_files
+from engine.processes import deployments
+from tests.conftest import FIXTURES, fixture_files
 
 PROBE = 'len("a" * (2*10**9)) == 0'
 
-BPMN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Defs_sonde" targetNamespace="http://tilbolig.oslo.kommune.no/test">
-  <bpmn:collaboration id="Samarbeid_sonde"><bpmn:participant id="Deltaker_sonde" name="Sonde" processRef="sonde" /></bpmn:collaboration>
-  <bpmn:process id="sonde" name="Sonde med port" isExecutable="true">
-    <bpmn:laneSet id="Baner">
-      <bpmn:lane id="Bane_bydel" name="bydel"><bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>registrer</bpmn:flowNodeRef><bpmn:flowNodeRef>port</bpmn:flowNodeRef><bpmn:flowNodeRef>slutt_ja</bpmn:flowNodeRef><bpmn:flowNodeRef>slutt_nei</bpmn:flowNodeRef></bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="registrer" name="Registrer">
-      <bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" value="enkel.schema.json" /></spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:exclusiveGateway id="port" name="Sjekk" default="f_nei"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f_ja</bpmn:outgoing><bpmn:outgoing>f_nei</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:endEvent id="slutt_ja"><bpmn:incoming>f_ja</bpmn:incoming></bpmn:endEvent>
-    <bpmn:endEvent id="slutt_nei"><bpmn:incoming>f_nei</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="registrer" />
-    <bpmn:sequenceFlow id="f2" sourceRef="registrer" targetRef="port" />
-    <bpmn:sequenceFlow id="f_ja" sourceRef="port" targetRef="slutt_ja"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">CONDITION</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="f_nei" sourceRef="port" targetRef="slutt_nei" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+# A gateway whose first flow's condition is the text CONDITION, filled in per test.
+BPMN = (FIXTURES / "sonde_port.bpmn").read_text()
 
 
 def _open_case(api, condition: str) -> tuple[dict, str]:

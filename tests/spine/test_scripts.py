@@ -7,7 +7,13 @@ import pytest
 
 from engine.bpmn import limits
 from engine.bpmn.scripts import (
-    TIME_LIMIT_SECONDS, RestrictedEnvironment, ScriptLimitExceeded, ScriptTimeout, check_source, compile_eval)
+    TIME_LIMIT_SECONDS,
+    RestrictedEnvironment,
+    ScriptLimitExceeded,
+    ScriptTimeout,
+    check_source,
+    compile_eval,
+)
 
 
 @pytest.mark.parametrize("source", [
@@ -62,7 +68,8 @@ def test_the_probe_is_refused_in_milliseconds_with_a_clear_reason():
     "f'{slice([\"a\" * 10**6] * 10**6)}'", '("a" * 10**6) + ("b" * 10**6)',
     "sum([[0] * 10**6] * 1000, [])", "[*y, *y]", "math.factorial(10**6)", "math.comb(10**7, 5 * 10**6)",
     "math.prod([2**4000] * 3)", "random.randbytes(10**9)", "random.getrandbits(10**9)",
-    "random.choices([1], k=10**9)", "(1).to_bytes(10**9, 'big')", 'int.from_bytes(b"a" * 10**6, "big")', '(1).from_bytes(b"a" * 10**6, "big")',
+    "random.choices([1], k=10**9)", "(1).to_bytes(10**9, 'big')", 'int.from_bytes(b"a" * 10**6, "big")',
+    '(1).from_bytes(b"a" * 10**6, "big")',
     'int("1" * 10**6, 16)',
 ])
 def test_operations_that_would_build_something_huge_are_refused_before_they_run(source):
