@@ -5,6 +5,11 @@ A deadline «within 4 months of T0» is a calendar date in Oslo (calendar months
 stored as UTC. Optionally a deadline that falls on a weekend or Norwegian public holiday rolls forward
 to the next working day (domstolloven § 148 by analogy). Pure functions: no Flask, no database.
 
+Computing a due date takes microseconds: the holiday calendar is a precomputed table
+(:mod:`engine.bpmn.norwegian_holidays`), and every input is bounded (years 1900–2100, periods up to
+200 years), so a timer is never armed *broken* because a script's time budget ran out, and a wild
+anchor gives a clear :class:`DeadlineError` rather than an overflow.
+
 Diagrams call :func:`frist` from timer expressions, e.g.
 ``<bpmn:timeDate>frist(innflytting, "P14D")</bpmn:timeDate>``.
 """
@@ -12,14 +17,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
+from engine.bpmn import norwegian_holidays
+from engine.bpmn.norwegian_holidays import FIRST_YEAR, LAST_YEAR
 from engine.clock import OSLO, UTC
 
-_PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+_PERIOD = re.compile(r"^P(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,6})D)?$")
+
+#: The longest period a deadline may have; longer is a typo or an attack, and would overflow a date.
+MAX_PERIOD_YEARS = 200
 
 
 class DeadlineError(ValueError):
@@ -29,11 +37,13 @@ class DeadlineError(ValueError):
 def parse_period(period: str) -> relativedelta:
     """Parse an ISO-8601 date period (``P14D``, ``P4W``, ``P4M``, ``P1Y2M``) into calendar units."""
     if not isinstance(period, str):
-        raise DeadlineError(f"periode må være tekst som «P14D», fikk {period!r}")
-    m = _PERIOD.match(period.strip())
+        raise DeadlineError(f"periode må være tekst som «P14D», fikk {_short(period)}")
+    m = _PERIOD.match(period.strip()) if len(period) <= 64 else None
     if not m or period.strip() == "P":
-        raise DeadlineError(f"ugyldig periode {period!r}; bruk ISO 8601 som «P14D», «P4W» eller «P4M»")
+        raise DeadlineError(f"ugyldig periode {_short(period)}; bruk ISO 8601 som «P14D», «P4W» eller «P4M»")
     years, months, weeks, days = (int(g) if g else 0 for g in m.groups())
+    if years * 366 + months * 31 + weeks * 7 + days > MAX_PERIOD_YEARS * 366:
+        raise DeadlineError(f"perioden {period!r} er for lang (høyst {MAX_PERIOD_YEARS} år)")
     return relativedelta(years=years, months=months, weeks=weeks, days=days)
 
 
@@ -47,35 +57,51 @@ def parse_anchor(value: object) -> date:
     if value is None or value == "":
         raise DeadlineError("ankerdato mangler")
     if isinstance(value, datetime):
-        dt = value
+        day = _oslo_date(value)
     elif isinstance(value, date):
-        return value
-    elif isinstance(value, str):
+        day = value
+    elif isinstance(value, str) and len(value) <= 64:
         try:
-            if len(value.strip()) == 10:
-                return date.fromisoformat(value.strip())
-            dt = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
+            text = value.strip()
+            day = date.fromisoformat(text) if len(text) == 10 else _oslo_date(datetime.fromisoformat(text))
+        except (ValueError, OverflowError) as exc:
             raise DeadlineError(f"ugyldig dato {value!r}") from exc
     else:
-        raise DeadlineError(f"ugyldig dato {value!r}")
+        raise DeadlineError(f"ugyldig dato {_short(value)}")
+    _check_year(day, "ankerdatoen")
+    return day
+
+
+def _oslo_date(dt: datetime) -> date:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=OSLO)
-    return dt.astimezone(OSLO).date()
+    try:
+        return dt.astimezone(OSLO).date()
+    except OverflowError as exc:    # 9999-12-31T23:00-01:00 is past datetime.max in Oslo
+        raise DeadlineError(f"ugyldig dato {dt.isoformat()!r}") from exc
 
 
-@lru_cache(maxsize=64)
-def _norwegian_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("NO", years=year)
+def _check_year(day: date, what: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DeadlineError(f"{what} {day.isoformat()} er utenfor årene {FIRST_YEAR}–{LAST_YEAR}")
+
+
+def _short(value: object) -> str:
+    """A bounded repr for error messages (a script could pass a megabyte of text)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def is_working_day(day: date) -> bool:
     """Monday–Friday and not a Norwegian public holiday (Sundays are not counted as holidays here)."""
-    return day.weekday() < 5 and day not in _norwegian_holidays(day.year)
+    try:
+        return day.weekday() < 5 and not norwegian_holidays.is_holiday(day)
+    except ValueError as exc:
+        raise DeadlineError(str(exc)) from exc
 
 
 def roll_to_working_day(day: date) -> date:
-    """The first working day on or after ``day``."""
+    """The first working day on or after ``day`` (at most a week away: Easter is the longest run)."""
     while not is_working_day(day):
         day += timedelta(days=1)
     return day
@@ -83,7 +109,12 @@ def roll_to_working_day(day: date) -> date:
 
 def due_date(anchor: object, period: str, virkedag: bool = False) -> date:
     """The last Oslo calendar day on which the deadline is met."""
-    day = parse_anchor(anchor) + parse_period(period)
+    start, delta = parse_anchor(anchor), parse_period(period)
+    try:
+        day = start + delta
+    except (ValueError, OverflowError) as exc:
+        raise DeadlineError(f"fristen {start.isoformat()} + {period} kan ikke beregnes") from exc
+    _check_year(day, "fristen")
     return roll_to_working_day(day) if virkedag else day
 
 

@@ -31,7 +31,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.bpmn import spec as spec_mod
 from engine.bpmn import timers
 from engine.bpmn.catalog import SpecBundle
-from engine.bpmn.scripts import RestrictedEnvironment
+from engine.bpmn.scripts import RestrictedEnvironment, describe_failure
 
 
 class StepFailed(Exception):
@@ -245,7 +245,7 @@ class ProcessEngine:
         except Exception as exc:  # noqa: BLE001 - every engine failure becomes StepFailed
             failed = getattr(exc, "task", None) or task
             spec = getattr(failed, "task_spec", None)
-            message = str(exc).strip() or type(exc).__name__
+            message = describe_failure(exc)
             raise StepFailed(message, getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None)) from exc
 
     # -- reading ----------------------------------------------------------------------------
