@@ -96,6 +96,17 @@ class FormInvalid(ServiceError):
         self.errors = errors
 
 
+class MessageInvalid(Unprocessable):
+    """A message (webhook or API) was refused at the door: a bad body or a payload that fails the
+    message's schema. ``details`` maps body paths (``name``, ``data/dato``) to messages; nothing was stored."""
+
+    code = "message_invalid"
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "Meldingen kan ikke tas imot.") -> None:
+        super().__init__(message, errors)
+        self.errors = errors
+
+
 class EngineFailure(ServiceError):
     """A script or expression failed while the engine stepped; the step was rolled back."""
 

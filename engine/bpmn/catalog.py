@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn import deadlines, lanes, scripts
+from engine.bpmn import messages as messages_mod
 from engine.bpmn import spec as spec_mod
 from engine.bpmn.spec import FORM_PROPERTY, UI_FORM_PROPERTY
 from engine.errors import DeploymentInvalid, Problem
@@ -55,16 +56,29 @@ def hardened_parser() -> etree.XMLParser:
 
 @dataclass
 class SpecBundle:
-    """Everything needed to run one process: its spec, the specs it calls, and its forms."""
+    """Everything needed to run one process: its spec, the specs it calls, its forms and message schemas.
+
+    ``messages`` maps each message the process catches to its payload schema (a file in ``forms``);
+    it is ``None`` for a version deployed before message schemas were resolved at deploy time.
+    """
 
     process_key: str
     name: str
     spec: Any
     subprocess_specs: dict[str, Any]
     forms: dict[str, dict] = field(default_factory=dict)
+    messages: dict[str, str] | None = None
 
     def form(self, filename: str | None) -> dict | None:
         return self.forms.get(filename) if filename else None
+
+    def accepts(self, message: str) -> bool:
+        """Whether any process of the bundle catches this message."""
+        return message in (self.messages or {})
+
+    def message_schema(self, message: str) -> dict | None:
+        """The JSON Schema a payload of this message must match (None: no schema known)."""
+        return self.form((self.messages or {}).get(message))
 
 
 @dataclass
@@ -198,9 +212,12 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
             lint = list(_lint(all_specs, forms, roots))
             problems.extend(lint)
             has_scripts = has_scripts or any(_spec_has_scripts(s) for s in all_specs)
-            used = {f for s in all_specs for f in _form_files(s)}
+            schemas, message_problems = messages_mod.resolve(
+                all_specs, forms, lambda file, element_id: _line_of(roots[file], element_id) if file in roots else None)
+            problems.extend(message_problems)
+            used = {f for s in all_specs for f in _form_files(s)} | set(schemas.values())
             bundles[key] = SpecBundle(key, spec.description or key, spec, subs,
-                                      {f: forms[f] for f in used if f in forms})
+                                      {f: forms[f] for f in used if f in forms}, schemas)
     if has_scripts and not allow_scripts and not problems:
         problems.append(Problem(next(iter(roots), "-"),
                                 "diagrammet inneholder skript, og du har ikke lov til å rulle ut skript"))

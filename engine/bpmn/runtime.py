@@ -145,13 +145,15 @@ class ProcessEngine:
             "spec": reg.convert(bundle.spec),
             "subprocess_specs": {k: reg.convert(v) for k, v in bundle.subprocess_specs.items()},
             "forms": bundle.forms,
+            "messages": bundle.messages,
         })
 
     def load_bundle(self, text: str) -> SpecBundle:
         reg = self._spec_serializer.registry
         d = json.loads(text)
         return SpecBundle(d["process_key"], d["name"], reg.restore(d["spec"]),
-                          {k: reg.restore(v) for k, v in d["subprocess_specs"].items()}, d.get("forms", {}))
+                          {k: reg.restore(v) for k, v in d["subprocess_specs"].items()}, d.get("forms", {}),
+                          d.get("messages"))   # absent: a version deployed before message schemas
 
     # -- state ------------------------------------------------------------------------------
     def dump(self, wf: BpmnWorkflow) -> str:

@@ -5,6 +5,7 @@ Other packages import from here, not from the modules inside: ``from engine impo
 """
 from engine.cases.changes import Change
 from engine.cases.commands import complete_task, deliver_message, open_case, save_draft, wake_case
+from engine.cases.messages import check as check_message
 from engine.cases.queries import (
                                   actionable_tasks_query,
                                   case_data,
@@ -26,6 +27,7 @@ from engine.store.status import ACTIVE, COMPLETED, ENDED, ERROR, RUNNING, SUSPEN
 __all__ = [
     "ACTIVE", "ANCHOR_KEYS", "COMPLETED", "ENDED", "ERROR", "RUNNING", "SUSPENDED", "TERMINATED",
     "CaseUnitOfWork", "Change", "actionable_tasks_query", "case_data", "case_events", "case_tasks", "case_timers",
+    "check_message",
     "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
     "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_schema", "task_ui_schema",
     "visible_cases_query", "wake_case", "waiting_messages",

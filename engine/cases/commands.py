@@ -14,9 +14,10 @@ from engine.access import rules as access
 from engine.bpmn import lanes, spec
 from engine.bpmn.lanes import Actor, Capacity
 from engine.bpmn.runtime import StepFailed, TaskNotReady
+from engine.cases import messages
 from engine.cases.changes import Change
 from engine.cases.unit_of_work import CaseUnitOfWork, get_case, step
-from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, NotFound, Unprocessable
+from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, MessageInvalid, NotFound, Unprocessable
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
 from engine.store import status
@@ -152,15 +153,25 @@ def wake_case(case_id: int, actor: Actor | None = None) -> Case:
     return step(case, {"kind": "wake"}, Change("case.woken", actor) if actor else None, engine.wake)
 
 
-def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[str, Any]) -> Case:
-    """Deliver a BPMN message (e.g. «bolig_tilbudt») to a case waiting for it; 409 if it is not."""
+def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[str, Any], *,
+                    origin: dict[str, Any] | None = None) -> Case:
+    """Deliver a BPMN message (e.g. «bolig_tilbudt») to a case waiting for it.
+
+    The payload is checked against the message's schema first (422, ``MessageInvalid``): a bad one
+    is refused before anything is written, so the case keeps its version, audit and state. A good
+    one for a case not waiting for it is 409. ``origin`` (e.g. the inbound event's id) is kept with
+    the action, so a retry of a failed delivery can settle the event too.
+    """
     case = get_case(case_id)
     if actor is not None:
         access.require_read(actor, case, "message")
         if not actor.is_caseworker:
             raise access.Forbidden("Bare saksbehandlere kan registrere hendelser.")
-    if not isinstance(payload, dict):
-        raise BadRequest("payload må være et JSON-objekt")
+    try:
+        messages.check(case.process_version_id, name, payload)
+    except MessageInvalid:
+        db.session.rollback()   # not even the access-log row: a refused message leaves no trace
+        raise
     engine = runtime_state.state().engine
 
     def run(wf: Any) -> None:
@@ -168,5 +179,5 @@ def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[
             raise Conflict(f"Saken venter ikke på hendelsen «{name}» nå.",
                            {"waiting_for": engine.waiting_messages(wf)})
 
-    return step(case, {"kind": "message", "name": name, "payload": payload},
-                Change("message.received", actor, data={"name": name}), run)
+    action = {"kind": "message", "name": name, "payload": payload, **({"origin": origin} if origin else {})}
+    return step(case, action, Change("message.received", actor, data={"name": name}), run)

@@ -1,4 +1,8 @@
-"""The inbox: inbound events verified, stored, correlated to a case and delivered as BPMN messages.
+"""The inbox: inbound events verified, checked, stored, correlated to a case and delivered as BPMN messages.
+
+Checked at the door: an event whose payload fails its message's JSON Schema (``engine.cases.messages``,
+against the named case's process version) is refused with 422 and nothing is stored; only an event
+that passed is held, so a held event is one the case can take when it gets there.
 
 SpiffWorkflow buffers nothing: a message sent before its catch event waits is lost.  So an event
 is stored first (``held``) and delivered when the case waits for it — retried after every
@@ -18,7 +22,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from engine import cases, clock
-from engine.errors import Conflict, EngineFailure, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
+from engine.cases import messages
+from engine.errors import (
+    Conflict,
+    EngineFailure,
+    MessageInvalid,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    Unprocessable,
+)
 from engine.events.outbox import setting
 from engine.extensions import db
 from engine.store.models import Case
@@ -35,7 +48,8 @@ def receive(source_name: str, headers: dict[str, str], body: bytes) -> tuple[Inb
     """Verify, de-duplicate, parse, correlate and store one event; return (event, newly stored).
 
     Raises 404 for an unknown source, 413 for a large body, 401 for a bad signature or stale
-    timestamp, 422 for an event we cannot use — and stores nothing in those cases.
+    timestamp, 422 for an event we cannot use (a bad body, a message the case's process does not
+    catch, a payload that fails the message's schema) — and stores nothing in those cases.
     """
     source = db.session.scalar(sa.select(InboundSource).where(InboundSource.name == source_name,
                                                               InboundSource.active.is_(True)))
@@ -54,8 +68,9 @@ def receive(source_name: str, headers: dict[str, str], body: bytes) -> tuple[Inb
     try:
         msg = inbound.parse(body, frozenset(source.messages or []))
     except inbound.InvalidEvent as exc:
-        raise Unprocessable(exc.message, exc.details) from exc
+        raise MessageInvalid(exc.details, exc.message) from exc
     case_id, why = _correlate(msg.case_id, msg.external_ref)
+    _check(case_id, msg.name, msg.payload)
     event = InboundEvent(source_id=source.id, webhook_id=webhook_id, message_name=msg.name, case_id=case_id,
                          requested_case_id=msg.case_id, external_ref=msg.external_ref, payload=msg.payload,
                          state=HELD if case_id else UNMATCHED, attempts=0, last_error=why, received_at=clock.now())
@@ -69,6 +84,18 @@ def receive(source_name: str, headers: dict[str, str], body: bytes) -> tuple[Inb
             raise
         return stored, False
     return event, True
+
+
+def _check(case_id: int | None, name: str, payload: dict[str, Any]) -> None:
+    """The schema check at the door: against the case's version, or every process if no case is known."""
+    try:
+        if case_id is None:
+            messages.check_unaddressed(name, payload)
+        else:
+            messages.check(db.session.get_one(Case, case_id).process_version_id, name, payload)
+    except MessageInvalid:
+        db.session.rollback()
+        raise
 
 
 def _by_webhook_id(source_id: int, webhook_id: str) -> InboundEvent | None:
@@ -108,7 +135,10 @@ def try_deliver(event_id: int) -> str:
         db.session.rollback()
         return list_state(event_id)
     try:
-        cases.deliver_message(None, case_id, name, payload)
+        cases.deliver_message(None, case_id, name, payload, origin={"inbound_event_id": event_id})
+    except MessageInvalid as exc:   # stored before the door checked (or checked against another version)
+        problems = "; ".join(f"{path}: {' '.join(texts)}" for path, texts in exc.errors.items())
+        return _record(event_id, FAILED, attempts + 1, f"{exc.message} {problems}"[:2000])
     except Conflict as exc:
         return _record(event_id, HELD, attempts + 1, exc.message)
     except NotFound as exc:
@@ -116,6 +146,17 @@ def try_deliver(event_id: int) -> str:
     except EngineFailure as exc:
         return _record(event_id, FAILED, attempts + 1, f"{exc.message} ({exc.element_id}: {exc.detail})"[:2000])
     return DELIVERED
+
+
+def settle(event_id: int) -> None:
+    """A failed event whose message a repair («Prøv igjen») has now delivered: mark it delivered.
+
+    Its own transaction, after the repair's commit: should it fail, the event only stays listed as
+    failed while the case has moved on, and the audit trail tells the truth.
+    """
+    db.session.execute(sa.update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.state == FAILED)
+                       .values(state=DELIVERED, delivered_at=clock.now(), last_error=None))
+    db.session.commit()
 
 
 def _record(event_id: int, state: str, attempts: int, error: str) -> str:

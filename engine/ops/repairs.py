@@ -19,6 +19,7 @@ from engine.bpmn import lanes, timers
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import TaskNotReady
 from engine.errors import BadRequest, Conflict, FormInvalid, NotFound, Unprocessable
+from engine.events import inbox
 from engine.extensions import db
 from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
 from engine.ops.guard import change as _change
@@ -61,7 +62,14 @@ def _validate_for_task(case: Case, task_id: str | None, patch: dict[str, Any]) -
 
 
 def retry(actor: Actor, case_id: int, reason: Any, data: Any = None) -> Case:
-    """Re-run the step that failed (``Case.error_action``) on the saved state, after an optional data fix."""
+    """Re-run the step that failed (``Case.error_action``) on the saved state, after an optional data fix.
+
+    For a failed task the fix goes into the task's data (checked against its form). For a failed
+    *message* the fix goes into the message's payload — the case never took it in, so there is no
+    task to fix — and the whole corrected payload must pass the message's schema (422 otherwise,
+    case unchanged). A message retried without a fix is checked too: the stored payload may be one
+    that came in before messages were checked at the door.
+    """
     case = _load(actor, case_id, "retry")
     reason = _reason(reason)
     patch = _patch(data)
@@ -69,21 +77,26 @@ def retry(actor: Actor, case_id: int, reason: Any, data: Any = None) -> Case:
         raise Conflict("Saken har ingen feil å prøve på nytt.")
     action = dict(case.error_action)
     engine = runtime_state.state().engine
+    kind = action.get("kind")
     task_id = action.get("task_id")
-    _validate_for_task(case, task_id, patch)
+    payload: dict[str, Any] = {}
+    if kind == "message":
+        payload = {**(action.get("payload") or {}), **patch}
+        cases.check_message(case.process_version_id, action["name"], payload)
+    else:
+        _validate_for_task(case, task_id, patch)
 
     def run(wf) -> None:
-        if patch:
+        if patch and kind != "message":
             target = task_id or _single_ready(wf)
             if target is None:
                 raise Unprocessable("Fant ingen oppgave å rette data på.")
             engine.set_task_data(wf, target, patch)
-        kind = action.get("kind")
         try:
             if kind == "complete":
                 engine.complete(wf, action["task_id"], action.get("data") or {})
             elif kind == "message":
-                if not engine.deliver_message(wf, action["name"], action.get("payload") or {}):
+                if not engine.deliver_message(wf, action["name"], payload):
                     raise Conflict(f"Saken venter ikke på hendelsen «{action['name']}» nå.")
             else:
                 engine.wake(wf)
@@ -92,8 +105,12 @@ def retry(actor: Actor, case_id: int, reason: Any, data: Any = None) -> Case:
             raise Conflict("Oppgaven som feilet er ikke lenger åpen.") from exc
 
     change = _change(actor, "retry", reason, element_id=case.error_element, task_id=task_id,
-                     kind=action.get("kind"), fields=sorted(patch))
-    return _run(case, change, run, clears_error=True)
+                     kind=kind, fields=sorted(patch))
+    repaired = _run(case, change, run, clears_error=True)
+    origin = action.get("origin") or {}
+    if kind == "message" and origin.get("inbound_event_id"):
+        inbox.settle(origin["inbound_event_id"])
+    return repaired
 
 
 def _single_ready(wf) -> str | None:

@@ -1,11 +1,13 @@
 """Deploy and validate diagrams: the use case behind ``flask deploy``, ``flask validate`` and the API.
 
 A deployment is stored only if every file passes (see ``engine.bpmn.catalog``); identical content
-returns the existing deployment.  Forms referenced by a diagram but not uploaded are taken from
-the configured forms folder, so a process owner can upload just the BPMN.
+returns the existing deployment.  Forms and message schemas referenced by a diagram but not
+uploaded are taken from the configured forms folder, so a process owner can upload just the BPMN.
 """
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +17,15 @@ from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from engine.bpmn import catalog as catalog_mod
+from engine.bpmn import messages as messages_mod
+from engine.bpmn import spec as spec_mod
 from engine.bpmn.lanes import ADMINISTRATOR, Actor
 from engine.errors import DeploymentInvalid, NotFound, Problem
 from engine.extensions import db
 from engine.processes import runtime_state
 from engine.store.models import AuditEvent, Deployment, ProcessVersion
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,7 +48,8 @@ def read_paths(paths: list[str]) -> dict[str, bytes]:
 
 
 def referenced_forms(files: dict[str, bytes]) -> set[str]:
-    """Form file names the uploaded diagrams refer to (hardened parse; errors are reported later)."""
+    """Form and message schema file names the uploaded diagrams refer to (hardened parse; errors are
+    reported later)."""
     names: set[str] = set()
     for name, data in files.items():
         if not name.lower().endswith(".bpmn"):
@@ -54,6 +61,7 @@ def referenced_forms(files: dict[str, bytes]) -> set[str]:
         for prop in root.iterfind(f".//{{{catalog_mod.SPIFF_NS}}}property"):
             if prop.get("name") in (catalog_mod.FORM_PROPERTY, catalog_mod.UI_FORM_PROPERTY) and prop.get("value"):
                 names.add(prop.get("value"))
+        names |= messages_mod.referenced_schemas(root)
     return names
 
 
@@ -154,7 +162,16 @@ def latest_version(process_key: str) -> ProcessVersion | None:
                              .order_by(ProcessVersion.version.desc()).limit(1))
 
 
-def bundle_for(version_id: int):
+def latest_versions() -> list[ProcessVersion]:
+    """The newest version of every deployed process, by process key."""
+    newest = (sa.select(ProcessVersion.process_key, sa.func.max(ProcessVersion.version).label("version"))
+              .group_by(ProcessVersion.process_key).subquery())
+    return list(db.session.scalars(sa.select(ProcessVersion).join(newest, sa.and_(
+        ProcessVersion.process_key == newest.c.process_key, ProcessVersion.version == newest.c.version))
+        .order_by(ProcessVersion.process_key)))
+
+
+def bundle_for(version_id: int) -> catalog_mod.SpecBundle:
     """The parsed spec of a version, restored once per process and cached."""
     rt = runtime_state.state()
     bundle = rt.bundles.get(version_id)
@@ -162,6 +179,28 @@ def bundle_for(version_id: int):
         pv = db.session.get(ProcessVersion, version_id)
         if pv is None:
             raise NotFound("Fant ikke prosessversjonen.")
-        bundle = rt.engine.load_bundle(pv.spec_json)
+        bundle = _with_legacy_messages(rt.engine.load_bundle(pv.spec_json))
         rt.bundles[version_id] = bundle
+    return bundle
+
+
+def _with_legacy_messages(bundle: catalog_mod.SpecBundle) -> catalog_mod.SpecBundle:
+    """A version deployed before message schemas were resolved: resolve them now, from the forms folder.
+
+    Its cases are still running, and their messages must be checked at the door too; the schema of
+    the conventional name in the forms folder is the best contract such a version has. A message
+    with no such file there stays unchecked (as before), and the log says so.
+    """
+    if bundle.messages is not None:
+        return bundle
+    base = Path(current_app.config["FORMS_DIR"]).resolve()
+    bundle.messages = {}
+    for catch in messages_mod.catches(spec_mod.process_specs(bundle)):
+        bundle.messages[catch.message] = catch.schema
+        path = (base / catch.schema).resolve()
+        if catch.schema not in bundle.forms and path.parent == base and path.is_file():
+            bundle.forms[catch.schema] = json.loads(path.read_bytes())
+        if catch.schema not in bundle.forms:
+            log.warning("process %s: no schema %s for message %s; its payloads are not checked",
+                        bundle.process_key, catch.schema, catch.message)
     return bundle

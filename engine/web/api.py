@@ -8,11 +8,12 @@ from flask import Blueprint, jsonify, request, url_for
 from engine import cases, clock
 from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER
-from engine.errors import BadRequest, Problem
+from engine.errors import BadRequest, MessageInvalid, Problem
 from engine.processes import deployments
 from engine.store.models import Case, OpenTask, Timer
 from engine.web.auth import require_actor
 from engine.web.openapi import OPENAPI
+from webhooks import inbound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -143,12 +144,18 @@ def case_events(case_id: int):
 
 @bp.post("/cases/<int:case_id>/messages")
 def send_message(case_id: int):
+    """The same body as the webhook, ``{"name", "data"}``; ``payload`` still read, answered as deprecated."""
     actor = require_actor()
-    body = _body()
-    if not body.get("name"):
-        raise BadRequest("Feltet «name» mangler.")
-    case = cases.deliver_message(actor, case_id, body["name"], body.get("payload") or {})
-    return jsonify(case_json(case, detail=True))
+    try:
+        msg = inbound.read_message(request.get_json(silent=True))
+    except inbound.InvalidEvent as exc:
+        raise MessageInvalid(exc.details, exc.message) from exc
+    case = cases.deliver_message(actor, case_id, msg.name, msg.payload)
+    response = jsonify(case_json(case, detail=True))
+    if msg.deprecated:
+        response.headers["Deprecation"] = "true"
+        response.headers["Warning"] = '299 - "payload is deprecated; send the message payload as data"'
+    return response
 
 
 @bp.get("/tasks")

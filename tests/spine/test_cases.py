@@ -222,10 +222,12 @@ def test_due_timer_fires_from_cli_and_escalates_to_leader(api, tre_baner, clock_
     assert "folg_opp" not in [t["element_id"] for t in api("ingrid.bygdoy").get("/api/v1/tasks").json]
 
 
-def test_message_to_a_case_not_waiting_is_409(api, tre_baner, clock_at):
+def test_message_the_process_never_catches_is_422_on_its_name(api, tre_baner, clock_at):
+    """tre_baner catches no message: refused at the door (a case not *yet* waiting is 409: tests/webhooks/test_door.py)."""
     case = _open(api, clock_at)
-    r = api("kari.gamleoslo").post(f"/api/v1/cases/{case['id']}/messages", json={"name": "bolig_tilbudt", "payload": {}})
-    assert r.status_code == 409
+    r = api("kari.gamleoslo").post(f"/api/v1/cases/{case['id']}/messages", json={"name": "bolig_tilbudt", "data": {}})
+    assert r.status_code == 422 and r.json["code"] == "message_invalid"
+    assert r.json["details"] == {"name": ["Prosessen tar ikke imot meldingen «bolig_tilbudt»."]}
 
 
 def test_deadline_already_past_marks_the_task_overdue_at_once(api, tre_baner, clock_at):
