@@ -157,11 +157,15 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
         rows.append(("commit → delivery p50", f"{len(lat)} events", f"{statistics.median(lat):.1f} ms", "poll 10 ms"))
         rows.append(("commit → delivery p99", f"{len(lat)} events", f"{_pct(lat, 99):.1f} ms", "poll 10 ms"))
         # 3. inbound: verify + de-duplicate + store + 202 (unmatched), and with a delivery attempt (held)
-        from engine.store.models import Case
         from webhooks import signing
         source, secret = subscriptions.add_source("bench", None, ["bolig_tilbudt"])
         client = app.test_client()
-        some_case = db.session.scalar(sa.select(Case.id).limit(1))
+        # A process that catches «bolig_tilbudt» (every inbound event is checked against its schema at the door).
+        fixtures = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
+        venter = {n: open(os.path.join(fixtures, d, n), "rb").read()
+                  for d, n in (("webhooks/fixtures", "venter_pa_bolig.bpmn"), ("fixtures", "enkel.schema.json"))}
+        deployments.deploy(venter, None)
+        some_case = case_uc.open_case(kari, "venter_pa_bolig", "gamle-oslo", "bygdoy", {"name": "Benk"}, {}).id
         for label, target in (("unmatched", {"external_ref": "FINNES-IKKE"}), ("held", {"case_id": some_case})):
             times = []
             for i in range(200):

@@ -80,6 +80,15 @@ def _org_filter(query, column, value: Any):
     return query.where(column == (org_id if org_id is not None else -1))
 
 
+def _error_detail(case: Case) -> str:
+    """The engine's message; for a failed message also what «Prøv igjen» with data will correct."""
+    action = case.error_action or {}
+    if action.get("kind") != "message":
+        return case.error_message or ""
+    return (f"{case.error_message or ''} Feilen kom med meldingen «{action.get('name')}»: «Prøv igjen» med data "
+            "retter meldingens innhold (sjekkes mot meldingens skjema).").strip()
+
+
 def _scoped(query, process_version_id: Any, bydel: Any, institution: Any):
     if process_version_id not in (None, ""):
         try:
@@ -108,7 +117,7 @@ def stuck_cases(actor: Actor, reason: str | None = None, process_version_id: Any
     want = (lambda k: reason in (None, "") or reason == k)
     if want(ERROR):
         for c in db.session.scalars(base(sa.select(Case).where(Case.status == cases.ERROR)).limit(LIMIT)):
-            add(c, Reason(ERROR, c.error_message or "", c.error_at, c.error_element))
+            add(c, Reason(ERROR, _error_detail(c), c.error_at, c.error_element))
     if want(OVERDUE):
         q = (sa.select(OpenTask, Case).join(Case, Case.id == OpenTask.case_id)
              .where(OpenTask.overdue_at.is_not(None), Case.status.in_(cases.ACTIVE)))

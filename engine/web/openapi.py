@@ -13,6 +13,34 @@ def _op(summary: str, ok: str = "200", body: bool = False, extra: tuple[str, ...
     return op
 
 
+def _message_op() -> dict:
+    """The message endpoint: the same body as the inbound webhook, with its own schema and 422."""
+    op = _op("Lever en BPMN-melding til saken (samme innhold som webhooken)", extra=("404", "409", "422"))
+    op["description"] = (
+        "Innholdet (`data`) sjekkes mot meldingens JSON Schema i sakens prosessversjon "
+        "(`forms/melding-<navn>.schema.json` eller egenskapen `messageJsonSchemaFilename` på hendelsen). "
+        "Et ugyldig innhold gir 422 `message_invalid` med feil per felt (`data/dato`), og ingenting lagres. "
+        "409: saken venter ikke på meldingen nå. `payload` leses fortsatt i stedet for `data`, men er foreldet "
+        "(svaret har da `Deprecation: true`).")
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}
+    op["responses"]["422"] = {"description": "Ugyldig melding; ingenting er lagret", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"},
+        "example": {"code": "message_invalid", "message": "Meldingen «bolig_tilbudt» kan ikke tas imot: innholdet har feil.",
+                    "details": {"data/dato": ["Må være en dato (ÅÅÅÅ-MM-DD)."]}}}}}
+    return op
+
+
+MESSAGE_SCHEMA: dict = {
+    "type": "object", "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,99}$",
+                 "description": "BPMN-meldingens navn, f.eks. bolig_tilbudt eller opphold_avsluttet"},
+        "data": {"type": "object", "description": "Meldingens innhold; sjekkes mot meldingens JSON Schema"},
+        "payload": {"type": "object", "deprecated": True, "description": "Gammelt navn på data"},
+    },
+    "example": {"name": "bolig_tilbudt", "data": {"dato": "2026-05-01", "bolig": "Kommunal leilighet, Tøyen"}},
+}
+
 OPENAPI: dict = {
     "openapi": "3.1.0",
     "info": {"title": "tilbolig", "version": "1",
@@ -21,7 +49,8 @@ OPENAPI: dict = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {"Error": {"type": "object", "required": ["code", "message"],
                               "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                             "details": {}}}},
+                                             "details": {}}},
+                    "Message": MESSAGE_SCHEMA},
         "responses": {"Error": {"description": "Feil",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
     },
@@ -33,8 +62,7 @@ OPENAPI: dict = {
                           "post": _op("Opprett sak", "201", True, ("403", "404", "422"))},
         "/api/v1/cases/{case_id}": {"get": _op("Les en sak", extra=("404",))},
         "/api/v1/cases/{case_id}/events": {"get": _op("Sakens tidslinje", extra=("404",))},
-        "/api/v1/cases/{case_id}/messages": {"post": _op("Lever en BPMN-melding til saken", body=True,
-                                                         extra=("404", "409"))},
+        "/api/v1/cases/{case_id}/messages": {"post": _message_op()},
         "/api/v1/cases/{case_id}/deadlines": {"get": _op("Sakens frister med endringshistorikk", extra=("404",))},
         "/api/v1/cases/{case_id}/deadlines/{key}": {"post": _op("Flytt en frist (due_date, reason)", body=True,
                                                                 extra=("403", "404", "409", "422"))},

@@ -252,6 +252,8 @@ def _retry(api, case_id: int, data=None):
 def test_retry_with_corrected_data_repairs_a_case_broken_by_a_bad_message(ctx, api, venter, clock_at):
     # given a case an empty offer broke before the door checked payloads
     case = _broken_by_the_old_door(api, clock_at)
+    [listed] = [row for row in api("admin").get("/api/v1/admin/stuck").json if row["case_id"] == case["id"]]
+    assert "«Prøv igjen» med data retter meldingens innhold" in listed["reasons"][0]["detail"]
     # when an administrator retries with the missing date
     r = _retry(api, case["id"], {"dato": "2026-04-01"})
     # then the corrected message is delivered: the error is gone and the case goes on
@@ -296,3 +298,12 @@ def test_retry_settles_the_failed_inbound_event_it_delivers(ctx, api, venter, bo
     # then the event is delivered too, no longer listed as failed
     db.session.expire_all()
     assert db.session.get(InboundEvent, event_id).state == "delivered"
+
+
+def test_openapi_describes_the_message_body_and_its_422(ctx):
+    from engine.web.openapi import OPENAPI
+    op = OPENAPI["paths"]["/api/v1/cases/{case_id}/messages"]["post"]
+    body = OPENAPI["components"]["schemas"]["Message"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Message"}
+    assert set(body["properties"]) == {"name", "data", "payload"} and body["properties"]["payload"]["deprecated"]
+    assert {"404", "409", "422"} <= set(op["responses"])
