@@ -28,8 +28,8 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import progress, timers
 from engine.bpmn import spec as spec_mod
-from engine.bpmn import timers
 from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment, describe_failure
 
@@ -77,6 +77,7 @@ class GuardedScriptEngine(PythonScriptEngine):
         self.armed: list = []     # timer tasks armed since the last ``ProcessEngine.begin_step``
 
     def evaluate(self, task, expression, external_context=None):
+        external_context = _with_progress(task, expression, external_context)
         ed = timers.timer_definition(task.task_spec)
         if ed is None or expression != ed.expression:
             return super().evaluate(task, expression, external_context)
@@ -92,6 +93,17 @@ class GuardedScriptEngine(PythonScriptEngine):
             if isinstance(ed, DurationTimerEventDefinition):
                 return "P500Y"
             return timers.BROKEN_SENTINEL
+
+
+    def execute(self, task, script, external_context=None):
+        return super().execute(task, script, _with_progress(task, script, external_context))
+
+
+def _with_progress(task, source: str, external_context: dict | None) -> dict | None:
+    """Offer ``fullfort(…)`` and friends (``progress``) to code that mentions them; others pay nothing."""
+    if not isinstance(source, str) or not progress.mentions(source):
+        return external_context
+    return {**(external_context or {}), **progress.functions_for(task)}
 
 
 def _check_timer_value(ed: TimerEventDefinition, value: Any) -> None:

@@ -40,7 +40,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine import clock
-from engine.bpmn import deadlines, guards, limits
+from engine.bpmn import anchors, deadlines, guards, limits
 from engine.bpmn.limits import ScriptLimitExceeded
 from engine.bpmn.sandbox_ast import LimitingTransformer
 
@@ -98,6 +98,7 @@ def _today() -> str:
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "frist": _outside_budget(deadlines.frist),
     "frist_dato": _outside_budget(deadlines.frist_dato),
+    "dagstart": _outside_budget(anchors.dagstart),
     "i_dag": _outside_budget(_today),
 }
 

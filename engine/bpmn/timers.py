@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import spec
+from engine.bpmn import progress, spec
 
 #: A due time that never comes, given to a timer whose expression failed; see ``broken_reason``.
 BROKEN_SENTINEL = "9999-12-31T00:00:00+00:00"
@@ -81,9 +81,53 @@ def _kind(task_spec, ed: TimerEventDefinition, host) -> str:
     return OTHER
 
 
+def timer_spec(task_spec):
+    """The spec that carries the timer's name and properties.
+
+    An event-based gateway waits for its events itself; the timer the process owner named and
+    marked (``frist``, ``steg``) is the catch event after it.
+    """
+    ed = getattr(task_spec, "event_definition", None)
+    if isinstance(ed, MultipleEventDefinition):
+        # The parser moves each catch event's definition onto the gateway, in outgoing order.
+        for out, definition in zip(task_spec.outputs, ed.event_definitions):
+            if isinstance(definition, TimerEventDefinition):
+                return out
+    return task_spec
+
+
+def _props(task_spec) -> dict:
+    return spec.properties(timer_spec(task_spec))
+
+
 def deadline_key(task_spec) -> str | None:
-    props = spec.properties(task_spec)
-    return props.get("frist")
+    return _props(task_spec).get("frist")
+
+
+def watched_step(task_spec) -> str | None:
+    """The element id of the step a deadline watch guards (property ``steg``), if any.
+
+    A watch is armed from the anchor date, before its step may even have opened; the step's open
+    task (when there is one) is the deadline's host, so it shows the due date and the overdue mark.
+    """
+    return _props(task_spec).get("steg")
+
+
+def settling_steps(task_spec) -> tuple[str, ...]:
+    """Steps whose completion settles a watch: its own step, and those in ``avklart_av``
+    (e.g. an offer makes the søknader unnecessary)."""
+    props = _props(task_spec)
+    others = [s.strip() for s in (props.get("avklart_av") or "").split(",") if s.strip()]
+    return tuple([props["steg"], *others]) if props.get("steg") else ()
+
+
+def settled(task_spec, snap: progress.Snapshot) -> bool:
+    """A watch whose step is done (or no longer needed) is no deadline any more.
+
+    It still waits in the workflow and ends quietly when it fires; the projection must neither
+    list it nor take its firing for a missed deadline.
+    """
+    return any(step in snap.completed for step in settling_steps(task_spec))
 
 
 def _host(task):
@@ -97,11 +141,21 @@ def _host(task):
     return None
 
 
-def timer_info(task) -> TimerInfo | None:
-    """One timer task as a :class:`TimerInfo` (None if the task is not a timer)."""
+def timer_info(task, snap: progress.Snapshot | None = None) -> TimerInfo | None:
+    """One timer task as a :class:`TimerInfo` (None if the task is not a timer, or is a settled watch).
+
+    ``snap`` (the case's progress) resolves a watch's ``steg`` to its host; without it the
+    workflow is read.
+    """
     ed = timer_definition(task.task_spec)
     if ed is None:
         return None
+    step = watched_step(task.task_spec)
+    if step is not None:
+        if snap is None:
+            snap = progress.snapshot(task.workflow.top_workflow)
+        if settled(task.task_spec, snap):
+            return None
     value = task.internal_data.get("event_value")
     reason = task.internal_data.get(BROKEN_KEY)
     due = None
@@ -114,17 +168,21 @@ def timer_info(task) -> TimerInfo | None:
             except Exception as exc:  # noqa: BLE001 - engine raises bare Exception
                 reason = f"ugyldig forfallstid {value!r}: {exc}"
     host = _host(task)
+    if host is None and step is not None:
+        host = snap.ready.get(step)
     kind = _kind(task.task_spec, ed, host)
     return TimerInfo(
-        task_id=str(task.id), element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name,
+        task_id=str(task.id), element_id=task.task_spec.bpmn_id, name=timer_spec(task.task_spec).bpmn_name,
         due=due, kind=kind, deadline_key=deadline_key(task.task_spec),
         host_task_id=str(host.id) if host else None,
-        host_element_id=host.task_spec.bpmn_id if host else None, broken_reason=reason)
+        host_element_id=host.task_spec.bpmn_id if host else step, broken_reason=reason)
 
 
 def waiting_timers(wf) -> list[TimerInfo]:
     """Every WAITING timer of the workflow and its subprocesses, with its due time."""
-    return [info for task in wf.get_tasks(state=TaskState.WAITING) if (info := timer_info(task)) is not None]
+    waiting = wf.get_tasks(state=TaskState.WAITING)
+    snap = progress.snapshot(wf) if any(watched_step(t.task_spec) for t in waiting) else None
+    return [info for task in waiting if (info := timer_info(task, snap)) is not None]
 
 
 def fired_at_once(tasks) -> list[TimerInfo]:

@@ -53,8 +53,9 @@ INVALID: dict[str, tuple[dict, set]] = {
         _with(_without(E["henvisning.schema.json"], "bydel"), innflytting="05.01.2026", beboer_telefon="12-34"),
         {("bydel", "required"), ("innflytting", "format"), ("beboer_telefon", "pattern")}),
     "innflytting.schema.json": (
-        _with(E["innflytting.schema.json"], kontakter=[{"navn": "Per", "rolle": "parorende", "telefon": "abc"}]),
-        {("kontakter/0/telefon", "pattern"), ("kontakter", "contains")}),
+        _with(_without(E["innflytting.schema.json"], "innflytting"),
+              kontakter=[{"navn": "Per", "rolle": "parorende", "telefon": "abc"}]),
+        {("kontakter/0/telefon", "pattern"), ("kontakter", "contains"), ("innflytting", "required")}),
     "bydelskontakter.schema.json": ({"bydelskontakter": []}, {("bydelskontakter", "minItems")}),
     "samtykke.schema.json": (
         _without(E["samtykke.schema.json"], "samtykke_gyldig_til", "samtykke_mottakere"),
@@ -93,8 +94,8 @@ INVALID: dict[str, tuple[dict, set]] = {
         _without(E["utflyttingsmote.schema.json"], "betaling_for_plass", "planlagt_utflytting"),
         {("betaling_for_plass", "required"), ("planlagt_utflytting", "required")}),
     "utflyttingsplan.schema.json": (
-        _without(E["utflyttingsplan.schema.json"], "for_innflytting/strom", "naboskap", "overgangsavtale/omfang"),
-        {("for_innflytting/strom", "required"), ("naboskap", "required"), ("overgangsavtale/omfang", "required")}),
+        _without(E["utflyttingsplan.schema.json"], "for_innflytting/strom", "naboskap", "overgangsavtale/varighet_uker"),
+        {("for_innflytting/strom", "required"), ("naboskap", "required"), ("overgangsavtale/varighet_uker", "required")}),
     "kriseplan.schema.json": (
         _with(_without(E["kriseplan.schema.json"], "ved_rusepisode/hvor_jeg_drar"),
               kontaktpersoner=[{"navn": "Mor", "rolle": "familie", "telefon": "22"}]),
@@ -107,6 +108,11 @@ INVALID: dict[str, tuple[dict, set]] = {
     "oppfolging-frist.schema.json": ({"oppfolging_ny_dato": "i morgen"},
                                      {("oppfolging_tiltak", "required"), ("oppfolging_ny_dato", "format")}),
     "melding-bolig-tilbudt.schema.json": ({"dato": "28. mai"}, {("dato", "format")}),
+    "botid.schema.json": ({"botid_beslutning": "utskrives", "botid_begrunnelse": "Botiden er ute."},
+                          {("utskrives_dato", "required"), ("utskrives_til", "required")}),
+    "evaluering.schema.json": (
+        _with(_without(E["evaluering.schema.json"], "plan_endringer"), evaluering_deltakere=[]),
+        {("plan_endringer", "required"), ("evaluering_deltakere", "minItems")}),
     "melding-opphold-avsluttet.schema.json": ({"arsak": "flyttet"}, {("arsak", "enum"), ("dato", "required")}),
 }
 

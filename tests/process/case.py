@@ -100,9 +100,10 @@ class Case:
 
 # -- the routine, on time (T0 = Monday 5 January 2026) ------------------------------------------
 def oppstart(c: Case) -> None:
+    c.goto("2026-01-05", 15)
+    c.complete("innflytting_registrert")
     c.goto("2026-01-06")
     c.complete("samtykke")
-    c.complete("innflytting_registrert")
     c.goto("2026-01-07")
     c.complete("livskvalitet")
     c.complete("bydelskontakter")
@@ -117,6 +118,11 @@ def oppstart(c: Case) -> None:
 def samarbeidsmote_mars(c: Case) -> None:
     c.goto("2026-03-30")
     c.complete("samarbeidsmote_institusjon", motedato="2026-03-30")
+
+
+def evaluering_april(c: Case) -> None:
+    c.goto("2026-04-01")
+    c.complete("evaluer_plan", evaluering_dato="2026-04-01")
 
 
 def statusrapport(c: Case) -> None:
@@ -157,7 +163,7 @@ def utflytting(c: Case) -> None:
     c.complete("utflytting", utflytting="2026-06-15")
 
 
-STAGES = [oppstart, samarbeidsmote_mars, statusrapport, boligmote, soknader, bolig_tilbudt, utflyttingsmote,
+STAGES = [oppstart, samarbeidsmote_mars, evaluering_april, statusrapport, boligmote, soknader, bolig_tilbudt, utflyttingsmote,
           forbered_utflytting, utflytting]
 
 

@@ -26,7 +26,7 @@ def henvisning(innflytting: str = "2026-01-05") -> dict:
 
 EXAMPLES: dict[str, dict] = {
     "henvisning.schema.json": henvisning(),
-    "innflytting.schema.json": {"kontakter": [KONTAKT], "parorende_involvert": "ikke_aktuelt"},
+    "innflytting.schema.json": {"innflytting": "2026-01-05", "kontakter": [KONTAKT], "parorende_involvert": "ikke_aktuelt"},
     "bydelskontakter.schema.json": {"bydelskontakter": [{**KONTAKT, "rolle": "ruskonsulent", "navn": "Per Bydel"}]},
     "samtykke.schema.json": {
         "samtykke_gitt": True, "samtykke_dato": "2026-01-06",
@@ -82,7 +82,7 @@ EXAMPLES: dict[str, dict] = {
                          "ordninger": ["autogiro_avtalegiro", "bostotte"]},
         "naboskap": "Hilse på naboene.", "aktiviteter_og_nettverk": "Arbeidstrening tre dager i uka.",
         "rusmestring": {"vurdering": "Behov for oppfølging fra ruspoliklinikk."},
-        "overgangsavtale": {"behov": True, "omfang": "Kan ringe og komme innom.", "varighet_til": "2026-07-13"}},
+        "overgangsavtale": {"behov": True, "omfang": "Kan ringe og komme innom.", "varighet_uker": 4}},
     "kriseplan.schema.json": {
         "kriseplan_dato": "2026-06-05",
         "varselsignaler": {"slik_jeg_ser_dem": "Sover dårlig", "slik_personalet_ser_dem": "Trekker meg unna"},
@@ -97,6 +97,14 @@ EXAMPLES: dict[str, dict] = {
         "oppfolgingsmote_dato": "2026-07-10", "oppfolgingsmote_deltakere": DELTAKERE, "institusjonen_deltok": True,
         "utflyttingsplan_gjennomgatt": True, "videre_oppfolging": "Booppfølger to timer i uka."},
     "oppfolging-frist.schema.json": {"oppfolging_tiltak": "Snakket med teamet; gjøres denne uka."},
+    "botid.schema.json": {"botid_beslutning": "forlenget", "botid_forlenget_til": "2027-03-01",
+                          "botid_begrunnelse": "Venter på kommunal bolig; avtalt med bydelen."},
+    "evaluering.schema.json": {
+        "evaluering_dato": "2026-04-01", "evaluering_deltakere": ["beboer", "institusjon", "bydel"],
+        "tiltak_vurdering": "Arbeidstrening virker; økonomi må følges tettere.",
+        "plan_mal": [{"mal": "Egen bolig", "levekarsomrade": "bosituasjon", "ansvarlig": "bydel"},
+                     {"mal": "Nedbetalingsplan for gjeld", "levekarsomrade": "okonomi", "ansvarlig": "beboer"}],
+        "plan_endringer": "Nytt mål om økonomi."},
     "melding-bolig-tilbudt.schema.json": {"dato": "2026-05-28", "bolig": "Kommunal leilighet, Tøyen"},
     "melding-opphold-avsluttet.schema.json": {"arsak": "avbrutt", "dato": "2026-03-01"},
 }

@@ -30,7 +30,7 @@ KIND_SHAPE = {
     "startEvent": "event", "endEvent": "event", "intermediateCatchEvent": "event",
     "intermediateThrowEvent": "event", "boundaryEvent": "event",
     "userTask": "task", "scriptTask": "task", "callActivity": "task", "manualTask": "task",
-    "exclusiveGateway": "gateway", "parallelGateway": "gateway",
+    "exclusiveGateway": "gateway", "parallelGateway": "gateway", "eventBasedGateway": "gateway",
 }
 
 
@@ -48,7 +48,7 @@ class Node:
     post: str | None = None
     script: str | None = None
     called: str | None = None
-    event: tuple | None = None                     # ('timer', expr) | ('message', ref, var) | ('signal', ref) | ('terminate',)
+    event: tuple | None = None                     # ('timer', expr) | ('message', ref, var) | ('signal', ref) | ('error', ref) | ('terminate',)
     attached: str | None = None                    # boundary: host id
     cancel: bool = True                            # boundary: interrupting?
     at: float = 0.5                                # boundary: position along the host's bottom (0..1)
@@ -84,7 +84,7 @@ class Flow:
 
 class Diagram:
     def __init__(self, *, process_id, process_name, collaboration_id, participant_id, participant_name,
-                 lane_rows, prefix, messages=(), signals=(), doc=None):
+                 lane_rows, prefix, messages=(), signals=(), errors=(), doc=None):
         self.process_id = process_id
         self.process_name = process_name
         self.collaboration_id = collaboration_id
@@ -94,6 +94,7 @@ class Diagram:
         self.prefix = prefix
         self.messages = list(messages)     # (id, name)
         self.signals = list(signals)       # (id, name, payloadExpression, variableName)
+        self.errors = list(errors)         # (id, name, errorCode, payloadExpression, variableName)
         self.doc = doc
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
@@ -164,6 +165,8 @@ class Diagram:
             return f.via
         sgw = KIND_SHAPE[s.kind] == "gateway"
         tgw = KIND_SHAPE[t.kind] == "gateway"
+        if s.kind != "boundaryEvent" and abs(s.cx - t.cx) < 1 and t.y > s.y + s.h:   # straight down
+            return [(s.cx, s.y + s.h), (t.cx, t.y)]
         if s.kind == "boundaryEvent":
             start = (s.cx, s.y + s.h)
             if t.x < s.cx < t.x + t.w and t.y > s.y:
@@ -201,6 +204,8 @@ class Diagram:
             return out
         if ev[0] == "signal":
             return [f'{ind}<bpmn:signalEventDefinition id="{n.id}_def" signalRef="{ev[1]}" />']
+        if ev[0] == "error":
+            return [f'{ind}<bpmn:errorEventDefinition id="{n.id}_def" errorRef="{ev[1]}" />']
         if ev[0] == "terminate":
             return [f'{ind}<bpmn:terminateEventDefinition id="{n.id}_def" />']
         raise ValueError(ev)
@@ -287,6 +292,13 @@ class Diagram:
                   f'      <spiffworkflow:variableName>{var}</spiffworkflow:variableName>',
                   '    </bpmn:extensionElements>',
                   '  </bpmn:signal>']
+        for eid, ename, code, payload, var in self.errors:
+            L += [f'  <bpmn:error id="{eid}" name="{ename}" errorCode="{code}">',
+                  '    <bpmn:extensionElements>',
+                  f'      <spiffworkflow:payloadExpression>{escape(payload)}</spiffworkflow:payloadExpression>',
+                  f'      <spiffworkflow:variableName>{var}</spiffworkflow:variableName>',
+                  '    </bpmn:extensionElements>',
+                  '  </bpmn:error>']
         L.append(f'  <bpmn:process id="{self.process_id}" name={quoteattr(self.process_name)} isExecutable="true">')
         if self.doc:
             L.append(f"    <bpmn:documentation>{escape(self.doc)}</bpmn:documentation>")
