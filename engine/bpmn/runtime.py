@@ -49,6 +49,23 @@ class TaskNotReady(Exception):
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """An event the diagram marks with the property ``milepael``: passed during this step."""
+
+    element_id: str
+    key: str
+    name: str | None
+
+
+def _note_milestone(task) -> None:
+    props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    key = props.get("milepael")
+    noted = getattr(task.workflow.top_workflow.script_engine, "milestones", None)
+    if key and noted is not None:
+        noted.append(Milestone(task.task_spec.bpmn_id, key, task.task_spec.bpmn_name))
+
+
+@dataclass(frozen=True)
 class TaskInfo:
     """A READY human task as the service projects it."""
 
@@ -75,6 +92,7 @@ class GuardedScriptEngine(PythonScriptEngine):
     def __init__(self) -> None:
         super().__init__(environment=RestrictedEnvironment())
         self.armed: list = []     # timer tasks armed since the last ``ProcessEngine.begin_step``
+        self.milestones: list = []   # milestone events passed since the last ``begin_step``
 
     def evaluate(self, task, expression, external_context=None):
         external_context = _with_progress(task, expression, external_context)
@@ -248,7 +266,7 @@ class ProcessEngine:
         self._steps(wf)
 
     def _steps(self, wf: BpmnWorkflow) -> None:
-        self._guard(wf.do_engine_steps)
+        self._guard(lambda: wf.do_engine_steps(did_complete_task=_note_milestone))
 
     @staticmethod
     def _guard(fn: Callable[[], Any], task=None) -> None:
@@ -278,10 +296,22 @@ class ProcessEngine:
         return timers.waiting_timers(wf)
 
     def begin_step(self, wf: BpmnWorkflow) -> None:
-        """Forget which timers were armed before; call before each change to a restored workflow."""
-        armed = getattr(wf.script_engine, "armed", None)
-        if armed is not None:
-            armed.clear()
+        """Forget which timers were armed and which milestones were passed before; call before each
+        change to a restored workflow."""
+        for noted in (getattr(wf.script_engine, "armed", None), getattr(wf.script_engine, "milestones", None)):
+            if noted is not None:
+                noted.clear()
+
+    def milestones(self, wf: BpmnWorkflow) -> list[Milestone]:
+        """Milestone events passed during the current step (for the case's log)."""
+        return list(getattr(wf.script_engine, "milestones", []))
+
+    def task_completed(self, wf: BpmnWorkflow, task_id: str) -> bool:
+        """Whether a task was done (not cancelled, not removed with a cancelled subprocess)."""
+        try:
+            return self.task(wf, task_id).state == TaskState.COMPLETED
+        except TaskNotReady:
+            return False
 
     def fired_at_once(self, wf: BpmnWorkflow) -> list[timers.TimerInfo]:
         """Timers armed and fired within the current step (deadlines already in the past)."""

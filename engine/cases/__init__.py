@@ -16,6 +16,7 @@ from engine.cases.queries import (
                                   get_task,
                                   list_cases,
                                   list_tasks,
+                                  task_data,
                                   task_schema,
                                   task_ui_schema,
                                   visible_cases_query,
@@ -29,6 +30,6 @@ __all__ = [
     "CaseUnitOfWork", "Change", "actionable_tasks_query", "case_data", "case_events", "case_tasks", "case_timers",
     "check_message",
     "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
-    "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_schema", "task_ui_schema",
+    "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_data", "task_schema", "task_ui_schema",
     "visible_cases_query", "wake_case", "waiting_messages",
 ]

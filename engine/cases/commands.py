@@ -132,7 +132,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
     on_behalf = case.resident_user_id if cap == Capacity.ON_BEHALF else None
     change = Change("task.completed", actor, on_behalf, row.element_id, row.id,
                     {"name": row.name, "lane": row.lane, "on_behalf_of_resident": cap == Capacity.ON_BEHALF,
-                     "fields": sorted(clean)})
+                     "fields": sorted(clean), "values": clean})   # each revision of a living plan is kept
     action = {"kind": "complete", "task_id": row.id, "data": clean, "actor_id": actor.user_id}
     engine = runtime_state.state().engine
     task_id = row.id

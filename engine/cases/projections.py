@@ -19,7 +19,7 @@ from engine.bpmn.runtime import ProcessEngine
 from engine.bpmn.timers import TimerInfo
 from engine.cases.changes import Change
 from engine.extensions import db
-from engine.store.models import Case, OpenTask, Timer
+from engine.store.models import AuditEvent, Case, OpenTask, Timer
 
 
 def _execute(statement: Any, params: Any = None) -> Any:
@@ -31,11 +31,17 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> 
     """Insert rows for newly READY human tasks and delete rows of tasks that are no longer ready."""
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
-    existing = set(db.session.connection().scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id)))
-    gone = existing - set(ready)
+    existing = {r.id: r for r in db.session.connection().execute(
+        sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(OpenTask.case_id == case.id))}
+    gone = set(existing) - set(ready)
+    events: list[Change] = []
     if gone:
         _execute(sa.delete(OpenTask).where(OpenTask.id.in_(gone)))
-    rows, events = [], []
+        # Closed without being done (the stay ended, an offer made the søknader unnecessary …): say so.
+        events += [Change("task.cancelled", element_id=existing[i].element_id, task_id=i,
+                          data={"name": existing[i].name, "lane": existing[i].lane})
+                   for i in sorted(gone) if not engine.task_completed(wf, i)]
+    rows: list[dict[str, Any]] = []
     for task_id, t in ready.items():
         if task_id in existing:
             continue
@@ -45,8 +51,35 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> 
         events.append(Change("task.created", element_id=t.element_id, task_id=task_id,
                              data={"name": t.name, "lane": t.lane, "role": t.role}))
     if rows:
+        _mark_late_steps(case, rows, now)
         _execute(sa.insert(OpenTask), rows)
     return events
+
+
+def _mark_late_steps(case: Case, rows: list[dict[str, Any]], now: datetime) -> None:
+    """A step whose deadline watch fired before the step could open is overdue from the moment it opens.
+
+    The watch recorded ``deadline.overdue`` for the step's element with no task (there was none).
+    """
+    missed: dict[str, datetime] = {}
+    for element_id, data in db.session.connection().execute(
+            sa.select(AuditEvent.element_id, AuditEvent.data).where(
+                AuditEvent.case_id == case.id, AuditEvent.type == "deadline.overdue", AuditEvent.task_id.is_(None),
+                AuditEvent.element_id.in_({r["element_id"] for r in rows})).order_by(AuditEvent.id)):
+        if (data or {}).get("due_at"):
+            missed[element_id] = datetime.fromisoformat(data["due_at"])
+    for r in rows:
+        if r["element_id"] in missed:
+            r.update(due_at=missed[r["element_id"]], overdue_at=now)
+
+
+def _rearmed(row: Any, due: datetime | None, new: TimerInfo | None, now: datetime) -> list[Change]:
+    """The same deadline armed again from a new anchor date (e.g. the actual T0): moved, not missed."""
+    if new is None or due is None or due <= now or new.due is None or new.due == due:
+        return []
+    return [Change("deadline.changed", element_id=new.element_id, task_id=new.task_id,
+                   data={"deadline": row.deadline_key, "old_due_at": due.isoformat(), "new_due_at": new.due.isoformat(),
+                         "steg": new.host_element_id, "reason": "Regnet på nytt fra ny ankerdato."})]
 
 
 def _fired(element_id: str, task_id: str, due: datetime, kind: str, deadline_key: str | None,
@@ -71,8 +104,12 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) ->
         .where(Timer.case_id == case.id))}
     events: list[Change] = []
     gone = [r for task_id, r in rows.items() if task_id not in waiting]
+    rearmed = {t.deadline_key: t for task_id, t in waiting.items()
+               if t.kind == "deadline" and t.deadline_key and task_id not in rows}
     for row in gone:
         due = clock.as_utc(row.due_at) if row.due_at else None
+        if row.kind == "deadline":
+            events += _rearmed(row, due, rearmed.get(row.deadline_key), now)
         if due is not None and due <= now:
             events += _fired(row.element_id, row.task_id, due, row.kind, row.deadline_key,
                              row.host_element_id, row.host_task_id, now)
@@ -100,7 +137,8 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) ->
                 events.append(Change("timer.fired", element_id=existing_row.element_id, task_id=task_id,
                                      data={"due_at": old_due.isoformat(), "kind": existing_row.kind,
                                            "deadline": existing_row.deadline_key}))
-            if (old_due, existing_row.broken_reason, existing_row.kind) == (t.due, t.broken_reason, t.kind):
+            if (old_due, existing_row.broken_reason, existing_row.kind, existing_row.host_task_id) == \
+                    (t.due, t.broken_reason, t.kind, t.host_task_id):   # a watched step that opened is a change
                 continue
             _execute(sa.update(Timer).where(Timer.id == existing_row.id).values(**values))
         if t.kind == "deadline" and t.host_task_id and t.due is not None:

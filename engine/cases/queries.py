@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
+from engine.bpmn.runtime import TaskNotReady
 from engine.cases.unit_of_work import read_workflow
 from engine.errors import NotFound
 from engine.extensions import db
@@ -30,6 +31,16 @@ def get_case(actor: Actor, case_id: int) -> Case:
 def case_data(case: Case) -> dict[str, Any]:
     """The case's current data (for reading; restores the workflow if it is not warm)."""
     return runtime_state.state().engine.data(read_workflow(case))
+
+
+def task_data(case: Case, task_id: str) -> dict[str, Any]:
+    """One open task's own data: what its branch of the process knows (e.g. which step holds a
+    deadline up), for prefilling its form.  Empty if the task is gone."""
+    engine = runtime_state.state().engine
+    try:
+        return engine.task_data(read_workflow(case), task_id)
+    except TaskNotReady:
+        return {}
 
 
 def waiting_messages(case_id: int) -> set[str]:

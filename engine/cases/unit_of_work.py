@@ -175,6 +175,8 @@ class CaseUnitOfWork:
             if clear_projections:
                 projections.clear(self.case_id)
             elif wf is not None:
+                events += [Change("milestone.reached", element_id=m.element_id,
+                                  data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
                 events += projections.project_tasks(self.engine, self.case, wf, now)
                 events += projections.project_timers(self.engine, self.case, wf, now)
             if completed:

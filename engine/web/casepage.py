@@ -128,8 +128,12 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
         return _("%(who)s la tilbake oppgaven «%(what)s».", who=who, what=what)
     if e.type == "deadline.overdue":
         return _("Fristen for «%(what)s» (%(due)s) gikk ut.", what=what, due=format_due(d.get("due_at")))
+    if e.type == "task.cancelled":
+        return _("«%(what)s» ble lukket uten å bli gjort: den trengs ikke lenger.", what=what)
+    if e.type == "milestone.reached":
+        return _("%(what)s.", what=names.get(e.element_id or "", d.get("name") or d.get("milestone") or ""))
     if e.type in ("deadline.moved", "deadline.changed"):
-        host = names.get((hosts or {}).get(e.element_id or "", ""), "")
+        host = names.get((hosts or {}).get(e.element_id or "", ""), "") or names.get(d.get("steg") or "", "")
         return _("%(who)s flyttet fristen for «%(what)s» til %(due)s. Begrunnelse: %(reason)s",
                  who=who, what=host or d.get("deadline") or what, due=format_due(d.get("new_due_at") or d.get("due_at")),
                  reason=d.get("reason") or "–")
@@ -176,7 +180,11 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
         keys = (e.data or {}).get("fields") or []
         if not schema or not keys:
             continue
-        shown = {k: data.get(k) for k in keys if k in data}
+        # What was answered then (kept with the event), so every revision of a living plan shows as
+        # it was; older events without it fall back to the case's current data.
+        answered = (e.data or {}).get("values")
+        source = answered if isinstance(answered, dict) else data
+        shown = {k: source.get(k) for k in keys if k in source}
         subset = {**schema, "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k in shown}}
         out.append(Answer(names.get(e.element_id or "", e.element_id or ""), e.at, people.get(e.actor_id or 0, ""),
                           bool(e.on_behalf_of_id), formrender.build(subset, None, shown, None)))
@@ -210,6 +218,18 @@ def deadline_history(case: Case) -> list[Any]:
     return deadline_changes.changes_of(case.id)
 
 
+@dataclass
+class Milestone:
+    title: str
+    at: datetime
+
+
+def milestones(events: list[AuditEvent], names: dict[str, str]) -> list[Milestone]:
+    """What the case has passed (T0 confirmed, moved out, the institution's part ended …), oldest first."""
+    return [Milestone(names.get(e.element_id or "", (e.data or {}).get("name") or ""), e.at)
+            for e in events if e.type == "milestone.reached"]
+
+
 def view(case: Case) -> dict[str, Any]:
     """Everything the case page template needs, in one dict."""
     names = element_names(case)
@@ -221,4 +241,5 @@ def view(case: Case) -> dict[str, Any]:
     data = cases.case_data(case)
     return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people, timer_hosts(case)),
             "answers": completed_forms(case, events, names, people, data), "markers": markers(case, tasks, events, dls),
-            "status": status_word(case), "names": names, "anchors": case.anchors or {}}
+            "status": status_word(case), "names": names, "anchors": case.anchors or {},
+            "milestones": milestones(events, names)}

@@ -27,7 +27,8 @@ def _initial(row, case, schema: dict | None) -> dict[str, Any]:
         return dict(row.draft)
     if not schema:
         return {}
-    known = cases.case_data(case)
+    # The task's own branch knows best (e.g. which step holds a deadline up); the case's data fills in.
+    known = {**cases.case_data(case), **cases.task_data(case, row.id)}
     return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
 
 

@@ -16,18 +16,27 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 FILES = sorted((ROOT / "processes").glob("*.bpmn"))
 FLOW_NODES = ["startEvent", "endEvent", "userTask", "scriptTask", "callActivity", "exclusiveGateway",
-              "parallelGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"]
+              "parallelGateway", "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"]
 
-# deadline key -> [(host element id, lane of the host and of the leader's follow-up task)]
-DEADLINES = {
+# deadline key -> [(the step it guards, lane of the leader's follow-up)]; every deadline of PROCESS.md
+BOUNDARY_DEADLINES = {   # anchor known when the step opens: a timer on the task
+    "utflyttingsmote": [("utflyttingsmote", "bydel")],
+    "utflyttingsplan": [("utflyttingsplan", "bydel")],
+    "kriseplan": [("kriseplan", "bydel")],
+    "evaluering": [("evaluer_plan", "institusjon")],
+    "sluttrapport": [("sluttrapport", "institusjon"), ("sluttrapport_uten_bolig", "institusjon")],
+    "oppfolgingsmote": [("oppfolgingsmote", "bydel")],
+}
+WATCHED_DEADLINES = {    # from T0, watched from registration whether or not the step has opened
+    "innflytting": [("innflytting_registrert", "institusjon")],
+    "samtykke": [("samtykke", "bydel")],
+    "bydelskontakter": [("bydelskontakter", "bydel")],
     "plan_for_oppholdet": [("plan_for_oppholdet", "institusjon")],
+    "kartlegging": [("kartlegging", "institusjon")],
     "forste_samarbeidsmote": [("forste_samarbeidsmote", "institusjon")],
     "statusrapport": [("statusrapport", "institusjon")],
     "boligmote": [("boligmote", "institusjon")],
     "soknader": [("soknader", "bydel")],
-    "utflyttingsmote": [("utflyttingsmote", "bydel")],
-    "sluttrapport": [("sluttrapport", "institusjon"), ("sluttrapport_uten_bolig", "institusjon")],
-    "oppfolgingsmote": [("oppfolgingsmote", "bydel")],
 }
 
 
@@ -46,9 +55,10 @@ def _lane_of(root) -> dict[str, str]:
 
 def test_deployment_has_no_problems():
     cat = catalog()
-    assert {"institusjon_til_bolig", "opphold_pa_institusjon", "samarbeidsmoter"} <= set(cat.bundles)
+    called = {"opphold_pa_institusjon", "fristvakt_innflytting", "boligavklaring", "samarbeidsmoter", "evaluering"}
+    assert {"institusjon_til_bolig", *called} <= set(cat.bundles)
     main = cat.bundle("institusjon_til_bolig")
-    assert set(main.subprocess_specs) == {"opphold_pa_institusjon", "samarbeidsmoter"}
+    assert set(main.subprocess_specs) == called
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -85,7 +95,12 @@ def test_user_tasks_have_a_form_a_lane_and_the_rule_they_implement(path):
             assert "rolle" not in props
 
 
-def test_every_deadline_is_a_non_interrupting_timer_with_a_key_and_a_leader_follow_up():
+def _follow_up(root, source_id: str):
+    (flow,) = root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{source_id}']", namespaces=NS)
+    return root.find(f".//bpmn:userTask[@id='{flow.get('targetRef')}']", NS)
+
+
+def test_every_deadline_on_a_task_is_a_non_interrupting_timer_with_a_key_and_a_leader_follow_up():
     found: dict[str, list] = {}
     for path in FILES:
         root = _root(path)
@@ -96,13 +111,45 @@ def test_every_deadline_is_a_non_interrupting_timer_with_a_key_and_a_leader_foll
             assert b.get("cancelActivity") == "false", b.get("id")
             expr = b.findtext("bpmn:timerEventDefinition/bpmn:timeDate", namespaces=NS)
             assert expr.startswith("frist("), expr
-            host = b.get("attachedToRef")
-            key = _props(b)["frist"]
-            found.setdefault(key, []).append((host, lanes[host]))
-            (flow,) = root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{b.get('id')}']", namespaces=NS)
-            leader = root.find(f".//bpmn:userTask[@id='{flow.get('targetRef')}']", NS)
-            assert _props(leader).get("rolle") == "leder" and lanes[leader.get("id")] == lanes[host]
-    assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in DEADLINES.items()}
+            leader = _follow_up(root, b.get("id"))
+            assert _props(leader).get("rolle") == "leder"
+            host, leader_lane = b.get("attachedToRef"), lanes[leader.get("id")]
+            assert leader_lane == lanes[host] or lanes[host] == "beboer"
+            found.setdefault(_props(b)["frist"], []).append((host, leader_lane))
+    assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in BOUNDARY_DEADLINES.items()}
+
+
+def test_every_deadline_from_t0_is_watched_from_registration_and_rearmed_by_a_new_t0():
+    root = _root(ROOT / "processes" / "fristvakt-innflytting.bpmn")
+    lanes = _lane_of(root)
+    found: dict[str, list] = {}
+    for timer in root.iterfind(".//bpmn:intermediateCatchEvent", NS):
+        props = _props(timer)
+        if "frist" not in props:
+            continue
+        expr = timer.findtext("bpmn:timerEventDefinition/bpmn:timeDate", namespaces=NS)
+        assert expr.startswith("frist(innflytting, "), expr
+        # armed by an event-based gateway that also waits for a new T0 and then waits again
+        (into,) = root.xpath(f".//bpmn:sequenceFlow[@targetRef='{timer.get('id')}']", namespaces=NS)
+        gateway = root.find(f".//bpmn:eventBasedGateway[@id='{into.get('sourceRef')}']", NS)
+        others = [f.get("targetRef") for f in root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']",
+                                                         namespaces=NS) if f.get("targetRef") != timer.get("id")]
+        (signal_catch,) = others
+        assert root.find(f".//bpmn:intermediateCatchEvent[@id='{signal_catch}']/bpmn:signalEventDefinition",
+                         NS).get("signalRef") == "signal_t0_endret"
+        # when it fires: done (or no longer needed)? else the leader of the responsible lane follows up
+        (out,) = root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{timer.get('id')}']", namespaces=NS)
+        check = root.find(f".//bpmn:exclusiveGateway[@id='{out.get('targetRef')}']", NS)
+        flows = root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{check.get('id')}']", namespaces=NS)
+        cond = next(f.findtext("bpmn:conditionExpression", namespaces=NS) for f in flows if f.get("id") != check.get("default"))
+        assert f'fullfort("{props["steg"]}")' in cond
+        for other in filter(None, (props.get("avklart_av") or "").split(",")):
+            assert f'fullfort("{other}")' in cond
+        (default,) = [f for f in flows if f.get("id") == check.get("default")]
+        leader = root.find(f".//bpmn:userTask[@id='{default.get('targetRef')}']", NS)
+        assert _props(leader).get("rolle") == "leder"
+        found.setdefault(props["frist"], []).append((props["steg"], lanes[leader.get("id")]))
+    assert found == WATCHED_DEADLINES
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

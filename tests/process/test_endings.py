@@ -1,11 +1,14 @@
-"""Non-dwelling endings (issue 4): the message opphold_avsluttet ends the stay from any point after
-innflytting and the case closes through a sluttrapport (institusjon, due T1 + 3 weeks)."""
+"""Non-dwelling endings (issues 4, 12): the message opphold_avsluttet (avbrutt, TSB, annen institusjon,
+død, utskrevet uten bolig, midlertidig botilbud) or «botid nådd» ends the stay from any point and the
+case closes through a sluttrapport (institusjon, due T1 + 3 weeks)."""
 from __future__ import annotations
 
 import pytest
 
+import time_machine
+
 from tests.process import case as walk
-from tests.process.case import utc
+from tests.process.case import Case, oslo, utc
 
 # (reason, stage reached before the message, date the stay ended, due of the sluttrapport)
 ENDINGS = [
@@ -13,6 +16,8 @@ ENDINGS = [
     ("tsb", walk.statusrapport, "2026-05-01", "2026-05-22T22:00:00+00:00"),
     ("annen_institusjon", walk.soknader, "2026-05-26", "2026-06-16T22:00:00+00:00"),
     ("dod", walk.utflyttingsmote, "2026-06-02", "2026-06-23T22:00:00+00:00"),
+    ("utskrevet_uten_bolig", walk.evaluering_april, "2026-04-10", "2026-05-01T22:00:00+00:00"),
+    ("midlertidig_botilbud", walk.boligmote, "2026-05-22", "2026-06-12T22:00:00+00:00"),
 ]
 
 
@@ -58,8 +63,25 @@ def test_opphold_avsluttet_cannot_end_the_case_after_utflytting(case):
     assert c.open() == {"sluttrapport": "institusjon", "oppfolgingsmote": "bydel"}
 
 
-def test_bolig_tilbudt_is_only_waited_for_after_the_soknader(case):
-    c = case
-    walk.run_until(c, walk.boligmote)
-    assert not c.deliver("bolig_tilbudt", {"dato": "2026-05-21"})
-    assert c.open() == {"soknader": "bydel"}
+def test_botid_reached_lets_the_institution_extend_the_stay_or_discharge():
+    with time_machine.travel(oslo("2026-01-05"), tick=False) as tm:
+        c = Case(tm)
+        walk.oppstart(c)
+        # given T0 + 12 months has passed and the resident is still at the institution
+        c.goto("2027-01-06", 0, 1)
+        task = c.task("avklar_botid")
+        assert task.lane == "institusjon" and task.form == "botid.schema.json"
+        # when the stay is extended, the question comes back at the agreed date
+        c.complete("avklar_botid", botid_beslutning="forlenget", botid_forlenget_til="2027-02-01")
+        assert "avklar_botid" not in c.open()
+        c.goto("2027-02-02", 0, 1)
+        assert "avklar_botid" in c.open()
+        # when the resident is discharged, the stay ends without a dwelling, with a sluttrapport
+        c.complete("avklar_botid", botid_beslutning="utskrives", utskrives_dato="2027-02-05",
+                   utskrives_til="midlertidig_botilbud")
+        assert c.open() == {"sluttrapport_uten_bolig": "institusjon"}
+        data = c.eng.task_data(c.wf, c.task("sluttrapport_uten_bolig").id)
+        assert (data["avslutningsarsak"], data["utflytting"]) == ("botid_nadd", "2027-02-05")
+        assert c.deadlines() == {"sluttrapport_uten_bolig": utc("2027-02-26T23:00:00+00:00")}
+        c.complete("sluttrapport_uten_bolig", avslutningstype="botid_nadd")
+        assert c.done()
