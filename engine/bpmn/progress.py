@@ -17,8 +17,9 @@ only return booleans and strings: diagram code never gets a workflow object.  No
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 

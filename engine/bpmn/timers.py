@@ -90,7 +90,7 @@ def timer_spec(task_spec):
     ed = getattr(task_spec, "event_definition", None)
     if isinstance(ed, MultipleEventDefinition):
         # The parser moves each catch event's definition onto the gateway, in outgoing order.
-        for out, definition in zip(task_spec.outputs, ed.event_definitions):
+        for out, definition in zip(task_spec.outputs, ed.event_definitions, strict=False):
             if isinstance(definition, TimerEventDefinition):
                 return out
     return task_spec
@@ -118,7 +118,7 @@ def settling_steps(task_spec) -> tuple[str, ...]:
     (e.g. an offer makes the søknader unnecessary)."""
     props = _props(task_spec)
     others = [s.strip() for s in (props.get("avklart_av") or "").split(",") if s.strip()]
-    return tuple([props["steg"], *others]) if props.get("steg") else ()
+    return (props["steg"], *others) if props.get("steg") else ()
 
 
 def settled(task_spec, snap: progress.Snapshot) -> bool:
@@ -168,7 +168,7 @@ def timer_info(task, snap: progress.Snapshot | None = None) -> TimerInfo | None:
             except Exception as exc:  # noqa: BLE001 - engine raises bare Exception
                 reason = f"ugyldig forfallstid {value!r}: {exc}"
     host = _host(task)
-    if host is None and step is not None:
+    if host is None and step is not None and snap is not None:
         host = snap.ready.get(step)
     kind = _kind(task.task_spec, ed, host)
     return TimerInfo(

@@ -16,7 +16,6 @@ from jsonschema import Draft202012Validator
 
 from engine.bpmn.catalog import Catalog, load_files
 from engine.bpmn.runtime import ProcessEngine, TaskInfo
-
 from tests.process.examples import example, henvisning
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 
 from engine.bpmn.timers import parse_due
-
 from tests.process import case as walk
 from tests.process.case import Case, oslo, utc
 from tests.process.examples import henvisning

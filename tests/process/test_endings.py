@@ -4,7 +4,6 @@ case closes through a sluttrapport (institusjon, due T1 + 3 weeks)."""
 from __future__ import annotations
 
 import pytest
-
 import time_machine
 
 from tests.process import case as walk

@@ -48,7 +48,8 @@ class Node:
     post: str | None = None
     script: str | None = None
     called: str | None = None
-    event: tuple | None = None                     # ('timer', expr) | ('message', ref, var) | ('signal', ref) | ('error', ref) | ('terminate',)
+    # ('timer', expr) | ('message', ref, var) | ('signal', ref) | ('error', ref) | ('terminate',)
+    event: tuple | None = None
     attached: str | None = None                    # boundary: host id
     cancel: bool = True                            # boundary: interrupting?
     at: float = 0.5                                # boundary: position along the host's bottom (0..1)
