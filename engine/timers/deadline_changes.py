@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from engine import cases, clock
 from engine.access import rules as access
-from engine.bpmn import lanes, timers
+from engine.bpmn import lanes, spec, timers
 from engine.bpmn.deadlines import end_of_day_utc
 from engine.bpmn.lanes import Actor
 from engine.errors import Conflict, Forbidden, NotFound, Unprocessable
 from engine.extensions import db
-from engine.processes import runtime_state
+from engine.processes import deployments, runtime_state
 from engine.store.models import Case, OpenTask, Timer
 from engine.store.timers import DeadlineChange
 
@@ -69,10 +69,22 @@ def find_timer(case: Case, key: str) -> Timer:
 
 
 def responsible_organisation(case: Case, timer: Timer) -> int:
-    """The organisation whose lane holds the deadline's task; the bydel for resident lanes or none."""
+    """The organisation whose lane holds the deadline's task; the bydel for resident lanes or none.
+
+    A deadline watched before its step has opened has no open task yet: the step's lane in the
+    diagram decides.
+    """
     host = db.session.get(OpenTask, timer.host_task_id) if timer.host_task_id else None
-    org = lanes.lane_organisation(host.lane, access.parties(case)) if host is not None else None
+    lane = host.lane if host is not None else _diagram_lane(case, timer.host_element_id)
+    org = lanes.lane_organisation(lane, access.parties(case))
     return org if org is not None else case.bydel_id
+
+
+def _diagram_lane(case: Case, element_id: str | None) -> str | None:
+    if not element_id:
+        return None
+    bundle = deployments.bundle_for(case.process_version_id)
+    return next((ts.lane for ts in spec.task_specs(bundle) if getattr(ts, "bpmn_id", None) == element_id), None)
 
 
 def _may_move(actor: Actor, org_id: int) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from engine.bpmn.deadlines import end_of_day_utc
 from engine.web import casepage
 from tests.routine.helpers import start_phase_on_time
@@ -62,3 +64,25 @@ def test_the_actual_t0_moves_the_t0_deadlines_still_ahead_with_an_audit_event(ro
     # and the innflytting deadline (the planned T0) had passed: followed up once, not moved
     assert routine.escalations(case_id)["leder_innflytting"] == 1
     assert "innflytting" not in moved
+
+
+def test_a_watched_deadline_can_be_moved_by_its_own_organisation_before_the_step_opens(routine, clock):
+    from engine.errors import Forbidden
+    from engine.timers import deadline_changes
+    # given the statusrapport deadline is watched from T0, the step not open yet
+    clock.at("2026-01-05", 9)
+    case_id = routine.open("2026-01-05")
+    assert "statusrapport" not in routine.tasks(case_id)
+    # when the bydel tries to move it, it is refused: the step is the institution's
+    with pytest.raises(Forbidden):
+        deadline_changes.move_deadline(routine.actors[("bydel", None)], case_id, "statusrapport", "2026-06-01", "Avtalt")
+    # then the institution may, with a reason, and the watch fires at the new date
+    deadline_changes.move_deadline(routine.actors[("institusjon", None)], case_id, "statusrapport", "2026-06-01",
+                                   "Avtalt i første samarbeidsmøte.")
+    assert routine.deadlines(case_id)["statusrapport"] == end_of_day_utc(date(2026, 6, 1))
+    clock.at("2026-05-10", 9)
+    routine.run_timers()
+    assert routine.escalations(case_id)["leder_statusrapport"] == 0
+    clock.at("2026-06-02", 0, 1)
+    routine.run_timers()
+    assert routine.escalations(case_id)["leder_statusrapport"] == 1

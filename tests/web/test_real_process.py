@@ -40,3 +40,25 @@ def test_new_case_with_the_real_henvisning_then_case_page_and_tasks(browser, rea
         for who in ("kari.gamleoslo", "ingrid.bygdoy"):
             r = browser(who).get(f"/oppgaver/{t.id}")
             assert r.status_code == 200, (t.element_id, who)
+
+
+def test_a_leaders_follow_up_names_the_step_it_is_about_and_the_one_holding_it_up(browser, real_process):
+    """Issue 12: a case nobody works on, registered seven months after T0 — the institution's leader opens
+    «Følg opp frist: boligmøte» and reads which step it is about and which earlier step holds it up."""
+    from datetime import date
+
+    from dateutil.relativedelta import relativedelta
+
+    from engine import cases
+    from engine.access.rules import actor_for
+    from engine.store.models import User
+    from tests.process.examples import henvisning
+    kari = actor_for(db.session.scalar(sa.select(User).where(User.username == "kari.gamleoslo")))
+    t0 = (date.today() - relativedelta(months=7)).isoformat()
+    case = cases.open_case(kari, "institusjon_til_bolig", "gamle-oslo", "bygdoy", {"name": "Ola Beboer"}, henvisning(t0))
+    task = db.session.scalar(sa.select(OpenTask).where(OpenTask.case_id == case.id,
+                                                       OpenTask.element_id == "leder_boligmote"))
+    html = browser("leder.bygdoy").get(f"/oppgaver/{task.id}").get_data(as_text=True)
+    assert 'value="Hold boligmøte"' in html
+    assert 'value="Gi samtykke til informasjonsdeling"' in html
+    assert browser("ingrid.bygdoy").get(f"/oppgaver/{task.id}").status_code == 200      # not hers to complete

@@ -53,6 +53,7 @@ class Node:
     attached: str | None = None                    # boundary: host id
     cancel: bool = True                            # boundary: interrupting?
     at: float = 0.5                                # boundary: position along the host's bottom (0..1)
+    label: str = "right"                           # boundary: label right, left or below the event
     default: str | None = None                     # gateway default flow id
     incoming: list = field(default_factory=list)
     outgoing: list = field(default_factory=list)
@@ -263,6 +264,10 @@ class Diagram:
     @staticmethod
     def _label_bounds(n: Node):
         if n.kind == "boundaryEvent":     # beside the event, in the gap below the host
+            if n.label == "left":
+                return (n.x - 112, n.y + n.h - 8, 110, 27)
+            if n.label == "below":
+                return (n.x + n.w + 2, n.y + n.h + 22, 110, 27)
             return (n.x + n.w + 2, n.y + n.h - 8, 110, 27)
         if KIND_SHAPE[n.kind] == "gateway":   # above left: flows use the vertices
             return (n.cx - 118, n.y - 30, 106, 27)

@@ -22,7 +22,7 @@ def hoved() -> Diagram:
     d = Diagram(process_id="institusjon_til_bolig", process_name="Fra institusjon til bolig",
                 collaboration_id="samarbeid_institusjon_til_bolig", participant_id="sak_institusjon_til_bolig",
                 participant_name="Fra institusjon til bolig – beboer, bydel og institusjon",
-                lane_rows={U: 0.5, B: 2, I: 4}, prefix="hv",
+                lane_rows={U: 0.5, B: 2, I: 5}, prefix="hv",
                 messages=[("melding_opphold_avsluttet", "opphold_avsluttet")],
                 errors=[("feil_botid_nadd", "Botiden er nådd", "botid_nadd", "avslutning", "avslutning")],
                 doc=("Oslo kommunes rutine «Fra institusjon til bolig» (Fellesskriv 3/2021): én sak per beboers opphold "
@@ -38,27 +38,28 @@ def hoved() -> Diagram:
                "«Fellesskrivets formål er å gi personer med rusproblemer … tilstrekkelig oppfølging under "
                "institusjonsoppholdet og i overgangen fra institusjon til bolig …» (FK 1)"))
     d.add("opphold_avsluttet", "boundaryEvent", "Opphold avsluttet uten bolig", I, 1, 0, attached="oppholdet",
-          at=0.3, event=("message", "melding_opphold_avsluttet", "avslutning"),
+          at=0.3, event=("message", "melding_opphold_avsluttet", "avslutning"), label="left",
           doc=("Meldingen opphold_avsluttet med {\"arsak\": \"avbrutt\" | \"tsb\" | \"annen_institusjon\" | \"dod\" | "
                "\"utskrevet_uten_bolig\" | \"midlertidig_botilbud\", \"dato\": \"ÅÅÅÅ-MM-DD\"}: beboer avbryter, går "
                "over til behandling (TSB) eller annen institusjon, dør, eller skrives ut uten bolig eller til et "
                "midlertidig botilbud. Avbryter oppholdet når som helst."))
     d.add("botid_nadd", "boundaryEvent", "Utskrevet: botiden er nådd", I, 1, 0, attached="oppholdet", at=0.75,
+          label="below",
           event=("error", "feil_botid_nadd"),
           doc="Institusjonen har avklart at beboer skrives ut fordi botiden er nådd (se «Fristvakt fra innflytting»).")
-    d.add("opphold_endte", "exclusiveGateway", "Oppholdet er avsluttet", I, 2, 2)
-    d.add("registrer_avslutning", "scriptTask", "Registrer avslutningen", I, 3, 2,
+    d.add("opphold_endte", "exclusiveGateway", "Oppholdet er avsluttet", I, 2, 3)
+    d.add("registrer_avslutning", "scriptTask", "Registrer avslutningen", I, 3, 3,
           script='utflytting = avslutning["dato"]\navslutningsarsak = avslutning["arsak"]',
           doc="T1 = datoen oppholdet ble avsluttet; sluttrapportfristen regnes fra den.")
-    d.add("sluttrapport_uten_bolig", "userTask", "Skriv sluttrapport", I, 4, 2, props=form("sluttrapport"),
+    d.add("sluttrapport_uten_bolig", "userTask", "Skriv sluttrapport", I, 4, 3, props=form("sluttrapport"),
           doc=("«Institusjonen skal oversende sluttrapport for oppholdet til bydelen tre uker etter endt opphold.» "
                "(FK 3.3) Gjelder også når oppholdet ender uten bolig. Frist: T1 + 3 uker."))
     deadline(d, "sluttrapport_uten_bolig", "sluttrapport", 'frist(utflytting, "P3W")', "sluttrapport", I,
              "Sluttrapporten skal sendes bydelen tre uker etter endt opphold (FK 3.3).")
-    d.add("saken_avsluttet_uten_bolig", "endEvent", "Saken avsluttet uten bolig", I, 5, 2, event=("terminate",),
+    d.add("saken_avsluttet_uten_bolig", "endEvent", "Saken avsluttet uten bolig", I, 5, 3, event=("terminate",),
           doc="Saken avsluttes; åpne lederoppgaver lukkes med saken.")
     d.add("etter_utflytting", "parallelGateway", "Etter utflytting", I, 2, 0)
-    d.add("sluttrapport", "userTask", "Skriv sluttrapport", I, 3, 0, props=form("sluttrapport"),
+    d.add("sluttrapport", "userTask", "Skriv sluttrapport", I, 3, 1, props=form("sluttrapport"),
           doc=("«Institusjonen skal oversende sluttrapport for oppholdet til bydelen tre uker etter endt opphold.» "
                "(FK 3.3) Frist: T1 + 3 uker."))
     deadline(d, "sluttrapport", "sluttrapport", 'frist(utflytting, "P3W")', "sluttrapport", I,
@@ -69,11 +70,11 @@ def hoved() -> Diagram:
                "utflyttingsplanen …» (FK 3.3) Frist: T1 + 4 uker."))
     deadline(d, "oppfolgingsmote", "oppfolgingsmote", 'frist(utflytting, "P4W")', "oppfølgingsmøte", B,
              "Oppfølgingsmøtet skal holdes ca. fire uker etter innflytting i egen bolig (FK 3.3).")
-    d.add("overgangsperiode", "scriptTask", "Overgangsperioden: fire uker eller avtalt", I, 5, 0, script=OVERGANG,
+    d.add("overgangsperiode", "scriptTask", "Overgangsperioden: fire uker eller avtalt", I, 4, 0, script=OVERGANG,
           doc=("«Institusjonen skal likevel være tilgjengelig for bruker i en overgangsperiode på fire uker etter "
                "utskrivingstidspunktet.» (FK 3) «Dersom annet ikke er avtalt i utflyttingsplanen …» (FK 3.3) Lengden "
                "står i utflyttingsplanens overgangsavtale (varighet i uker)."))
-    d.add("overgang_over", "intermediateCatchEvent", "Overgangsperioden er over", I, 6, 0,
+    d.add("overgang_over", "intermediateCatchEvent", "Overgangsperioden er over", I, 5.5, 0,
           event=("timer", "frist(utflytting, overgangsperiode)"),
           doc="T1 + fire uker, eller T1 + den avtalte overgangsperioden.")
     d.add("institusjonens_del_avsluttet", "intermediateThrowEvent", "Institusjonens del er avsluttet", I, 7, 0,

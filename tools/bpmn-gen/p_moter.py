@@ -156,7 +156,7 @@ def evaluering() -> Diagram:
     d.flow("ev_4", "fortsatt_opphold", "evalueringer_slutt", name="Ja", cond='fullfort("utflytting")')
     d.layout()
     g, m = d.nodes["fortsatt_opphold"], d.nodes["neste_evaluering"]
-    low = d.row_cy(I, 1.55)
+    low = d.row_cy(I, 1.42)
     d.flow("ev_igjen", "fortsatt_opphold", "neste_evaluering", name="Nei, neste evaluering", default=True,
            via=[(g.cx, g.y + g.h), (g.cx, low), (m.cx, low), (m.cx, m.y + m.h)])
     return d

@@ -64,7 +64,7 @@ def _start_phase(d: Diagram) -> None:
     d.add("t0_endret", "intermediateThrowEvent", "Ny innflyttingsdato (T0)", I, 6, 0,
           event=("signal", T0_SIGNAL[0]), doc="Fristvakten regner fristene fra T0 på nytt (med hendelse i sakens logg).")
     d.add("t0_bekreftet", "endEvent", "T0 er bekreftet", I, 7, 0, props={"milepael": "t0_bekreftet"})
-    d.add("t0_som_planlagt", "endEvent", "T0 som planlagt", I, 6, 0.6, props={"milepael": "t0_bekreftet"})
+    d.add("t0_som_planlagt", "endEvent", "T0 som planlagt", I, 5, 0.62, props={"milepael": "t0_bekreftet"})
     d.add("kartlegging", "userTask", "Kartlegg beboers situasjon", I, 4, 1, props=form("kartlegging"),
           doc=("«Institusjonen skal før første samarbeidsmøte, og i samarbeid med beboer og bydel, kartlegge "
                "følgende forhold knyttet til bolig …» «Hvis beboer ikke har IP, skal det gis tilbud om å utarbeide "
