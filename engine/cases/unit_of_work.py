@@ -157,7 +157,7 @@ class CaseUnitOfWork:
         if wf is not None:
             data = self.engine.data(wf)
             completed = new_status is None and self.engine.is_completed(wf)
-            row.update(state=self.engine.dump(wf), anchors={k: str(data[k]) for k in ANCHOR_KEYS if data.get(k)})
+            row.update(state=self.engine.dump(wf), anchors=_anchors(self.case.anchors or {}, data, self.changes))
         if new_status is None:   # the status follows the workflow; a step that got through clears the error
             if wf is None:
                 raise ValueError("a unit of work without a workflow must set new_status")
@@ -237,6 +237,22 @@ class CaseUnitOfWork:
             if self.mark_error:
                 mark_error(self.case_id, self.version, exc, self.action, self.actor)
             raise EngineFailure(self.failure_text, exc.element_id, exc.message) from exc
+
+
+def _anchors(old: dict[str, str], data: dict[str, Any], changes: list[Change]) -> dict[str, str]:
+    """The case's anchor dates for lists and the case page.
+
+    The case data is the most recent task's, and a parallel branch still holds an anchor's earlier
+    value (the planned T0 after the actual one was registered), so an anchor already known changes
+    only when a task completed in this step answered it.
+    """
+    anchors = {k: str(v) for k, v in old.items()}
+    anchors.update({k: str(data[k]) for k in ANCHOR_KEYS if data.get(k) and k not in anchors})
+    for ch in changes:
+        answered = (ch.data or {}).get("values") if ch.type == "task.completed" else None
+        if isinstance(answered, dict):
+            anchors.update({k: str(answered[k]) for k in ANCHOR_KEYS if answered.get(k)})
+    return anchors
 
 
 def step(case: Case, action: dict[str, Any], change: Change | None, fn: Callable[[Any], None], *,

@@ -175,7 +175,7 @@ class Year:
         for _ in range(6):                               # a completion can open the next task the same day
             rows = db.session.execute(sa.select(OpenTask.id, OpenTask.case_id, OpenTask.element_id)
                                       .where(OpenTask.case_id.in_(list(self.cases)))
-                                      .order_by(OpenTask.case_id, OpenTask.created_at)).all()
+                                      .order_by(OpenTask.case_id, OpenTask.created_at, OpenTask.element_id)).all()
             db.session.rollback()
             done_any = False
             for row in rows:

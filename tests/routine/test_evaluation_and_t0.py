@@ -61,6 +61,9 @@ def test_the_actual_t0_moves_the_t0_deadlines_still_ahead_with_an_audit_event(ro
         end_of_day_utc(date(2026, 1, 19)).isoformat(), end_of_day_utc(date(2026, 1, 21)).isoformat())
     page = casepage.view(routine.case(case_id))
     assert any("fristen for «Start plan for oppholdet»" in text for _, text in page["timeline"])
+    # and the case shows the actual T0, also after a task of another branch (which knew the planned one) is done
+    routine.complete(case_id, "kartlegging")
+    assert routine.case(case_id).anchors["innflytting"] == "2026-01-07"
     # and the innflytting deadline (the planned T0) had passed: followed up once, not moved
     assert routine.escalations(case_id)["leder_innflytting"] == 1
     assert "innflytting" not in moved
