@@ -28,12 +28,15 @@ EVENT_TYPES: dict[str, str] = {
     "case.completed": "case.closed",
     "case.terminated": "case.closed",
     "case.error": "case.error",
+    "consent.withdrawn": "consent.withdrawn",
+    "consent.renewal_due": "consent.renewal_due",
 }
 PUBLIC_TYPES: tuple[str, ...] = ("case.opened", "task.created", "task.completed", "deadline.overdue",
-                                 "deadline.changed", "case.closed", "case.error")
+                                 "deadline.changed", "case.closed", "case.error", "consent.withdrawn",
+                                 "consent.renewal_due")
 #: Keys of an audit change's data that may leave the service (no names, no free text, no form data).
 SAFE_KEYS = frozenset({"deadline", "due_at", "old_due_at", "new_due_at", "new_date", "previous_due_at", "lane", "role",
-                       "process_key", "version", "timer", "kind"})
+                       "process_key", "version", "timer", "kind", "consent_id", "valid_until"})
 
 MAX_RESPONSE_BYTES = 64 * 1024
 TIMEOUT = httpx.Timeout(connect=3.0, read=5.0, write=5.0, pool=3.0)

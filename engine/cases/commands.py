@@ -10,10 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine import clock, forms
+from engine.access import consent as consent_rules
 from engine.access import rules as access
+from engine.access import sharing
 from engine.bpmn import lanes, spec
 from engine.bpmn.lanes import Actor, Capacity
 from engine.bpmn.runtime import StepFailed, TaskNotReady
+from engine.cases import consent as consent_changes
 from engine.cases import messages
 from engine.cases.changes import Change
 from engine.cases.unit_of_work import CaseUnitOfWork, get_case, step
@@ -79,7 +82,9 @@ def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resi
         raise EngineFailure("Prosessen kunne ikke starte.", exc.element_id, exc.message) from exc
     with CaseUnitOfWork(case, {"kind": "start"}, actor) as uow:
         uow.use_workflow(wf)
-        uow.record(Change("case.opened", actor, data={"process_key": process_key, "version": pv.version}))
+        uow.record(Change("case.opened", actor, data={"process_key": process_key, "version": pv.version,
+                                                      "fields": sorted(data), "values": data,   # the henvisning as given
+                                                      "form": spec.start_form(bundle.spec)}))
         uow.commit()
     return get_case(case.id)
 
@@ -125,6 +130,8 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
     clean = forms.strip_empty(data)
     if schema is not None:
         errors = forms.validate(schema, clean)
+        if not errors and row.form == sharing.CONSENT_FORM:
+            errors = consent_rules.check(clean, clock.today_oslo())   # a bounded end date
         if errors:
             row.draft = data
             db.session.commit()
@@ -132,7 +139,10 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
     on_behalf = case.resident_user_id if cap == Capacity.ON_BEHALF else None
     change = Change("task.completed", actor, on_behalf, row.element_id, row.id,
                     {"name": row.name, "lane": row.lane, "on_behalf_of_resident": cap == Capacity.ON_BEHALF,
-                     "fields": sorted(clean), "values": clean})   # each revision of a living plan is kept
+                     "fields": sorted(clean), "values": clean,   # each revision of a living plan is kept
+                     "form": row.form})                         # what consent decides by (engine.access.sharing)
+    if row.origin == consent_changes.RENEWAL_ORIGIN:   # a task the service opened: no workflow step
+        return consent_changes.complete_renewal(case, row, change)
     action = {"kind": "complete", "task_id": row.id, "data": clean, "actor_id": actor.user_id}
     engine = runtime_state.state().engine
     task_id = row.id

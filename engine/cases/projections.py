@@ -32,7 +32,8 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> 
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
     existing = {r.id: r for r in db.session.connection().execute(
-        sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(OpenTask.case_id == case.id))}
+        sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
+            OpenTask.case_id == case.id, OpenTask.origin.is_(None)))}   # tasks the service opened are not the workflow's
     gone = set(existing) - set(ready)
     events: list[Change] = []
     if gone:

@@ -21,9 +21,9 @@ from engine.store.models import AuditEvent, Case, OpenTask, Timer
 from engine.store.status import ACTIVE
 
 
-def get_case(actor: Actor, case_id: int) -> Case:
-    """The case if ``actor`` may read it (404 otherwise); the read is logged."""
-    case = access.require_read(actor, db.session.get(Case, case_id))
+def get_case(actor: Actor, case_id: int, action: str = "read") -> Case:
+    """The case if ``actor`` may read it (404 otherwise); the read is logged as ``action``."""
+    case = access.require_read(actor, db.session.get(Case, case_id), action)
     db.session.commit()   # the access-log row
     return case
 
@@ -91,12 +91,16 @@ def actionable_tasks_query(actor: Actor) -> Any:
     return query.where(sa.or_(*conditions)) if conditions else query.where(sa.false())
 
 
-def list_tasks(actor: Actor, case_id: int | None = None) -> list[OpenTask]:
-    """Open tasks ``actor`` may complete, earliest deadline first."""
+def list_tasks(actor: Actor, case_id: int | None = None, log_as: str | None = None) -> list[OpenTask]:
+    """Open tasks ``actor`` may complete, earliest deadline first.  ``log_as`` logs the read of
+    each listed task's case under that action (a read path; the case page's own use does not)."""
     query = actionable_tasks_query(actor)
     if case_id is not None:
         query = query.where(OpenTask.case_id == case_id)
-    return list(db.session.scalars(query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at)))
+    rows = list(db.session.scalars(query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at)))
+    if log_as:
+        access.log_listed(actor, (t.case_id for t in rows), log_as)
+    return rows
 
 
 def case_tasks(case: Case) -> list[OpenTask]:

@@ -58,7 +58,9 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int = LIMIT) -> list[tuple[Open
              .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id)
              .order_by(overdue_first, OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
              .limit(limit))
-    return [tuple(r) for r in db.session.execute(query)]
+    rows = [tuple(r) for r in db.session.execute(query)]
+    access.log_listed(actor, (r[0].case_id for r in rows), "inbox")   # the inbox shows whose case it is
+    return rows
 
 
 def steps(actor: Actor) -> list[tuple[str, str]]:

@@ -133,6 +133,9 @@ class OpenTask(Model):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     draft: Mapped[dict | None] = mapped_column(sa.JSON)
+    # None: a READY task of the workflow.  Otherwise the service opened it (``"samtykke"``: renew the
+    # consent) and the workflow projection leaves the row alone.
+    origin: Mapped[str | None] = mapped_column(sa.String(20))
 
     case = relationship(Case)
 

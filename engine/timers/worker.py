@@ -1,5 +1,7 @@
 """Fire due timers: claim a case with a due timer, wake it, save — one transaction per case.
 
+Also opens the bydel's consent-renewal tasks that have fallen due (``engine.cases.consent``).
+
 The database decides what is due (the ``timers`` projection, indexed by ``due_at``); the scheduler
 and ``flask worker`` only call :func:`drain` now and then.  On PostgreSQL the claim is
 ``SELECT … FOR UPDATE OF cases, timers SKIP LOCKED``, so several workers share the work and a
@@ -23,6 +25,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from engine import cases, clock
+from engine.cases import consent as consent_changes
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
 from engine.store import due_timers
@@ -62,6 +65,7 @@ class DrainResult:
     cases_woken: int = 0
     timers_fired: int = 0
     failed: list[int] = field(default_factory=list)
+    renewals_opened: int = 0    # consents about to lapse that gave the bydel a renewal task
 
 
 def drain(limit: int | None = None) -> DrainResult:
@@ -101,6 +105,8 @@ def drain(limit: int | None = None) -> DrainResult:
             skip.add(case_id)
         else:
             db.session.rollback()   # end the read transaction
+    # Consent renewals are deadline-style timers the service arms itself (from the consent's end date)
+    result.renewals_opened = consent_changes.open_due_renewals(clock.now())
     return result
 
 

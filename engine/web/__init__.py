@@ -8,7 +8,20 @@ from __future__ import annotations
 from flask import Flask
 
 import engine.web.security as security  # sessions, headers, sign-in routes, revocation API (#13)
-from engine.web import admin, admin_pages, api, errors, inbound, pages, pages_case, pages_task, timers_api, webhooks_api  # noqa: F401  (their routes are on the pages blueprint)
+from engine.web import (  # noqa: F401,E501  (their routes are on the pages blueprint)
+    admin,
+    admin_pages,
+    api,
+    consent_api,
+    errors,
+    inbound,
+    pages,
+    pages_case,
+    pages_consent,
+    pages_task,
+    timers_api,
+    webhooks_api,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -21,3 +34,4 @@ def init_app(app: Flask) -> None:
     inbound.init_app(app)           # POST /webhooks/<source>
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(timers_api.bp)
+    app.register_blueprint(consent_api.bp)   # /api/v1/cases/<id>/consent

@@ -7,11 +7,14 @@ from flask import Blueprint, jsonify, request, url_for
 
 from engine import cases, clock
 from engine.access.rules import require_role
-from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER
+from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER, Actor
+from engine.cases import visibility
 from engine.errors import BadRequest, MessageInvalid, Problem
 from engine.processes import deployments
 from engine.store.models import Case, OpenTask, Timer
+from engine.web import withheld
 from engine.web.auth import require_actor
+from engine.web.i18n import _
 from engine.web.openapi import OPENAPI
 from webhooks import inbound
 
@@ -42,7 +45,7 @@ def timer_json(t: Timer) -> dict[str, Any]:
             "host_element_id": t.host_element_id, "broken_reason": t.broken_reason}
 
 
-def case_json(c: Case, detail: bool = False) -> dict[str, Any]:
+def case_json(c: Case, detail: bool = False, actor: Actor | None = None) -> dict[str, Any]:
     out = {"id": c.id, "status": c.status, "version": c.version, "process_key": c.process_version.process_key,
            "process_version": c.process_version.version, "bydel": c.bydel.slug, "institution": c.institution.slug,
            "resident_name": c.resident_name, "anchors": c.anchors or {}, "created_at": _iso(c.created_at),
@@ -50,9 +53,11 @@ def case_json(c: Case, detail: bool = False) -> dict[str, Any]:
            "links": {"self": url_for("api.get_case", case_id=c.id)}}
     if c.status == cases.ERROR or c.error_message:
         out["error"] = {"element_id": c.error_element, "message": c.error_message, "at": _iso(c.error_at)}
-    if detail:
-        out["tasks"] = [task_json(t) for t in cases.case_tasks(c)]
-        out["timers"] = [timer_json(t) for t in cases.case_timers(c)]
+    if detail:   # the resident is not shown leaders' internal follow-ups (engine.access.consent)
+        rd = visibility.reader(actor, c) if actor is not None else None
+        tasks, timers = cases.case_tasks(c), cases.case_timers(c)
+        out["tasks"] = [task_json(t) for t in (visibility.tasks(rd, tasks) if rd else tasks)]
+        out["timers"] = [timer_json(t) for t in (visibility.timers(rd, c, timers) if rd else timers)]
     return out
 
 
@@ -111,7 +116,7 @@ def open_case():
             raise BadRequest(f"Feltet «{key}» mangler.")
     case = cases.open_case(actor, body["process_key"], body["bydel"], body["institution"],
                            body.get("resident") or {}, body.get("data") or {}, body.get("external_ref"))
-    return jsonify(case_json(case, detail=True)), 201
+    return jsonify(case_json(case, detail=True, actor=actor)), 201
 
 
 @bp.get("/cases")
@@ -126,20 +131,26 @@ def list_cases():
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
     actor = require_actor()
-    case = cases.get_case(actor, case_id)
-    body = case_json(case, detail=True)
-    if request.args.get("data") == "1":
-        body["data"] = cases.case_data(case)
+    with_data = request.args.get("data") == "1"
+    case = cases.get_case(actor, case_id, "read_data" if with_data else "read")
+    body = case_json(case, detail=True, actor=actor)
+    if with_data:   # only what the resident's consent lets this reader see; the rest is named as withheld
+        rd = visibility.reader(actor, case)
+        body["data"], held = visibility.case_data(rd, case, cases.case_data(case), cases.case_events(case))
+        body["withheld"] = [withheld.as_json(d) for d in held]
     return jsonify(body)
 
 
 @bp.get("/cases/<int:case_id>/events")
 def case_events(case_id: int):
     actor = require_actor()
-    case = cases.get_case(actor, case_id)
-    return jsonify([{"id": e.id, "at": _iso(e.at), "type": e.type, "actor_id": e.actor_id,
-                     "on_behalf_of_id": e.on_behalf_of_id, "element_id": e.element_id, "task_id": e.task_id,
-                     "data": e.data} for e in cases.case_events(case)])
+    case = cases.get_case(actor, case_id, "read_events")
+    shown = visibility.events(visibility.reader(actor, case), case, cases.case_events(case))
+    return jsonify([{"id": s.event.id, "at": _iso(s.event.at), "type": s.event.type, "actor_id": s.event.actor_id,
+                     "on_behalf_of_id": s.event.on_behalf_of_id, "element_id": s.event.element_id,
+                     "task_id": s.event.task_id, "data": s.data,
+                     **({"withheld": [withheld.as_json(d) for d in s.withheld]} if s.withheld else {})}
+                    for s in shown])
 
 
 @bp.post("/cases/<int:case_id>/messages")
@@ -151,7 +162,7 @@ def send_message(case_id: int):
     except inbound.InvalidEvent as exc:
         raise MessageInvalid(exc.details, exc.message) from exc
     case = cases.deliver_message(actor, case_id, msg.name, msg.payload)
-    response = jsonify(case_json(case, detail=True))
+    response = jsonify(case_json(case, detail=True, actor=actor))
     if msg.deprecated:
         response.headers["Deprecation"] = "true"
         response.headers["Warning"] = '299 - "payload is deprecated; send the message payload as data"'
@@ -162,7 +173,7 @@ def send_message(case_id: int):
 def list_tasks():
     actor = require_actor()
     case_id = request.args.get("case_id", type=int)
-    return jsonify([task_json(t) for t in cases.list_tasks(actor, case_id)])
+    return jsonify([task_json(t) for t in cases.list_tasks(actor, case_id, log_as="list_tasks")])
 
 
 @bp.get("/tasks/<task_id>")
@@ -172,7 +183,9 @@ def get_task(task_id: str):
     body = task_json(row)
     body["schema"] = cases.task_schema(row, case)
     body["ui_schema"] = cases.task_ui_schema(row, case)
-    body["draft"] = row.draft
+    body["draft"], held = visibility.draft(visibility.reader(actor, case), row)   # only for who may act
+    if held:
+        body["draft_withheld"] = _("Holdt tilbake: utkastet er bare synlig for den som kan utføre oppgaven.")
     body["case_version"] = case.version
     return jsonify(body)
 
@@ -185,7 +198,7 @@ def complete_task(task_id: str):
     if version is not None and not isinstance(version, int):
         raise BadRequest("«version» må være et heltall.")
     case = cases.complete_task(actor, task_id, body.get("data", {}), version)
-    return jsonify(case_json(case, detail=True))
+    return jsonify(case_json(case, detail=True, actor=actor))
 
 
 @bp.put("/tasks/<task_id>/draft")

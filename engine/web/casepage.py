@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from engine import cases, clock
-from engine.access import users
-from engine.bpmn import spec
+from engine.access import consent, users
+from engine.bpmn import lanes, spec
+from engine.bpmn.lanes import Actor
+from engine.cases import visibility
 from engine.processes import deployments
 from engine.store.models import AuditEvent, Case, OpenTask, Timer
 from engine.timers import deadline_changes
-from engine.web import formrender
+from engine.web import formrender, withheld
 from engine.web.i18n import _, format_due
 
 STATUS_WORDS = {"running": "Pågår", "completed": "Avsluttet", "error": "Stoppet – feil", "suspended": "På vent",
@@ -147,6 +149,8 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
         return _("Prosessen stoppet med en feil ved «%(what)s». En administrator kan rette den.", what=what)
     if e.type in ("case.repaired", "case.retried"):
         return _("En administrator rettet saken.")
+    if e.type.startswith("consent."):
+        return withheld.describe_event(e.type, who, d, bool(e.on_behalf_of_id))
     return None
 
 
@@ -167,28 +171,43 @@ class Answer:
     by: str
     on_behalf: bool
     fields: list[formrender.Field]
+    withheld: list[str] = field(default_factory=list)   # «Holdt tilbake: …», one sentence per reason
 
 
 def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str], people: dict[int, str],
-                    data: dict[str, Any]) -> list[Answer]:
-    """The answers given in each completed task, read-only, titled by the task's own form."""
+                    data: dict[str, Any], rd: consent.Reader) -> list[Answer]:
+    """The answers given in each completed task, read-only, titled by the task's own form — as far
+    as ``rd`` may see them (``engine.access.consent``); what is held back is said, not shown."""
     out = []
+    known = visibility.elements(case)
+    first = visibility.start_form(case)
     for e in events:
-        if e.type != "task.completed":
+        if e.type not in ("task.completed", "case.opened"):
             continue
-        schema = element_form(case, e.element_id)
-        keys = (e.data or {}).get("fields") or []
-        if not schema or not keys:
+        d = e.data or {}
+        opened = e.type == "case.opened"     # the start form (the bydel's henvisning)
+        schema = case_form(case, first) if opened else case_form(case, d.get("form")) or element_form(case, e.element_id)
+        keys = d.get("fields") or []
+        if not schema or not keys or visibility.hidden_element(rd, e.element_id, known):
             continue
-        # What was answered then (kept with the event), so every revision of a living plan shows as
-        # it was; older events without it fall back to the case's current data.
-        answered = (e.data or {}).get("values")
-        source = answered if isinstance(answered, dict) else data
-        shown = {k: source.get(k) for k in keys if k in source}
+        who = consent.Source.form(lanes.BYDEL, first) if opened else visibility.event_source(e, known)
+        # What was answered then (kept with the event); older events fall back to the case's data.
+        source = d["values"] if isinstance(d.get("values"), dict) else {k: data[k] for k in keys if k in data}
+        shown, held = visibility.filter_values(rd, who, source)
+        if not shown and not held:
+            held = visibility.withheld_groups(rd.decide(who, k) for k in keys)
         subset = {**schema, "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k in shown}}
-        out.append(Answer(names.get(e.element_id or "", e.element_id or ""), e.at, people.get(e.actor_id or 0, ""),
-                          bool(e.on_behalf_of_id), formrender.build(subset, None, shown, None)))
+        title = (schema.get("title") or _("Henvisning")) if opened else names.get(e.element_id or "", d.get("name") or "")
+        out.append(Answer(title or e.element_id or "", e.at,
+                          people.get(e.actor_id or 0, ""), bool(e.on_behalf_of_id),
+                          formrender.build(subset, None, shown, None) if shown else [],
+                          [withheld.reason(h) for h in held]))
     return out
+
+
+def case_form(case: Case, filename: str | None) -> dict | None:
+    """A form of the case's own process version, by file name."""
+    return deployments.bundle_for(case.process_version_id).form(filename) if filename else None
 
 
 def _call_activities(case: Case):
@@ -230,16 +249,18 @@ def milestones(events: list[AuditEvent], names: dict[str, str]) -> list[Mileston
             for e in events if e.type == "milestone.reached"]
 
 
-def view(case: Case) -> dict[str, Any]:
-    """Everything the case page template needs, in one dict."""
+def view(case: Case, actor: Actor) -> dict[str, Any]:
+    """Everything the case page template needs, in one dict — as ``actor`` may see it."""
+    rd = visibility.reader(actor, case)
     names = element_names(case)
-    tasks = cases.case_tasks(case)
-    timers = cases.case_timers(case)
+    tasks = visibility.tasks(rd, cases.case_tasks(case))
+    timers = visibility.timers(rd, case, cases.case_timers(case))
     events = cases.case_events(case)
     people = user_names(events)
     dls = deadlines(case, names, tasks, timers, events, deadline_history(case))
     data = cases.case_data(case)
     return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people, timer_hosts(case)),
-            "answers": completed_forms(case, events, names, people, data), "markers": markers(case, tasks, events, dls),
+            "answers": completed_forms(case, events, names, people, data, rd), "markers": markers(case, tasks, events, dls),
             "status": status_word(case), "names": names, "anchors": case.anchors or {},
-            "milestones": milestones(events, names)}
+            "milestones": milestones(events, names),
+            "consent": withheld.summary(rd.grant, rd.consent_state), "viewer": rd.viewer}

@@ -11,10 +11,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from engine import cases
 from engine.access import users
 from engine.bpmn import lanes, spec
+from engine.cases import visibility
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
-from engine.web import casepage, formrender
+from engine.web import casepage, formrender, withheld
 from engine.web.i18n import _, format_date
 from engine.web.page_base import bp, require_actor
 
@@ -40,7 +41,7 @@ def case(case_id: int):
 
 
 def _case_page(actor, c, move: dict | None = None, status: int = 200):
-    view = casepage.view(c)
+    view = casepage.view(c, actor)
     actionable = {t.id for t in cases.list_tasks(actor, c.id)}
     return render_template("pages/case.html", actionable=actionable, move=move or {},
                            may_move=actor.is_caseworker and _deadline_changes() is not None, **view), status
@@ -194,12 +195,15 @@ def my_page():
     own = [c for c in cases.list_cases(actor, limit=20) if c.resident_user_id == actor.user_id]
     items = []
     for c in own:
+        rd = visibility.reader(actor, c)          # not the organisations' internal follow-ups
         names = casepage.element_names(c)
         tasks = cases.list_tasks(actor, c.id)
         events = cases.case_events(c)
-        dls = casepage.deadlines(c, names, cases.case_tasks(c), cases.case_timers(c), events)
-        done = [names.get(e.element_id or "", (e.data or {}).get("name") or "") for e in events
-                if e.type == "task.completed"]
+        dls = casepage.deadlines(c, names, visibility.tasks(rd, cases.case_tasks(c)),
+                                 visibility.timers(rd, c, cases.case_timers(c)), events)
+        done = [names.get(s.event.element_id or "", (s.data or {}).get("name") or "")
+                for s in visibility.events(rd, c, events) if s.event.type == "task.completed"]
         items.append({"case": c, "tasks": tasks, "deadlines": [d for d in dls if not d.overdue] + [d for d in dls if d.overdue],
-                      "done": done, "status": casepage.status_word(c)})
+                      "done": done, "status": casepage.status_word(c),
+                      "consent": withheld.summary(rd.grant, rd.consent_state)})
     return render_template("pages/my_page.html", items=items)

@@ -14,22 +14,23 @@ from flask import flash, redirect, render_template, request, url_for
 from engine import cases
 from engine.access import rules as access
 from engine.bpmn import lanes
+from engine.cases import visibility
 from engine.errors import Conflict, FormInvalid
 from engine.web import formrender
 from engine.web.i18n import _
 from engine.web.page_base import bp, require_actor
 
 
-def _initial(row, case, schema: dict | None) -> dict[str, Any]:
-    """A saved draft, else the case's earlier answers to the same fields (a living plan is edited,
-    not retyped)."""
-    if row.draft is not None:
-        return dict(row.draft)
-    if not schema:
-        return {}
+def _initial(row, case, schema: dict | None, actor) -> dict[str, Any]:
+    """A saved draft (only for someone who may complete the task), else the case's earlier answers
+    to the same fields (a living plan is edited, not retyped) — as far as consent lets ``actor`` see them."""
+    rd = visibility.reader(actor, case)
+    draft, _held = visibility.draft(rd, row)
+    if draft is not None:
+        return dict(draft)
     # The task's own branch knows best (e.g. which step holds a deadline up); the case's data fills in.
     known = {**cases.case_data(case), **cases.task_data(case, row.id)}
-    return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
+    return visibility.prefill(rd, case, schema, known, cases.case_events(case))
 
 
 def _render(row, case, actor, data: dict, errors: dict | None = None, status: int = 200):
@@ -71,7 +72,7 @@ def _error_list(fields) -> list[tuple[str, str, str]]:
 def task(task_id: str):
     actor = require_actor()
     row, case = cases.get_task(actor, task_id)
-    return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case)))
+    return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case), actor))
 
 
 @bp.post("/oppgaver/<task_id>")

@@ -30,7 +30,8 @@ EXAMPLES: dict[str, dict] = {
     "bydelskontakter.schema.json": {"bydelskontakter": [{**KONTAKT, "rolle": "ruskonsulent", "navn": "Per Bydel"}]},
     "samtykke.schema.json": {
         "samtykke_gitt": True, "samtykke_dato": "2026-01-06",
-        "samtykke_opplysninger": ["personalia", "rapporter_og_referater"],
+        "samtykke_opplysninger": ["personalia", "moter_og_rapporter"],
+        "samtykke_deling": ["bydel_til_institusjon", "institusjon_til_bydel"],
         "samtykke_mottakere": [{"instans": "Boligkontoret i bydelen"}],
         "samtykke_gyldig_til": "2027-01-06", "informert_om_tilbaketrekking": True},
     "livskvalitet.schema.json": {"livskvalitet_dato": "2026-01-07", "livet_samlet": 4, "mansa": {"bolig": 2}},

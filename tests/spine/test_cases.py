@@ -239,6 +239,8 @@ def test_deadline_already_past_marks_the_task_overdue_at_once(api, tre_baner, cl
     tasks = {t["element_id"]: t for t in r.json["tasks"]}
     assert tasks["plan"]["overdue"] is True
     assert tasks["plan"]["due_at"] == "2026-01-19T23:00:00+00:00"
+    assert "folg_opp" not in tasks      # a leader's follow-up is not the resident's business (#13)
+    tasks = {t["element_id"]: t for t in api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}").json["tasks"]}
     assert tasks["folg_opp"]["role"] == "leder"
     types = [e["type"] for e in api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}/events").json]
     assert types.count("deadline.overdue") == 1
