@@ -58,8 +58,8 @@ INVALID: dict[str, tuple[dict, set]] = {
         {("kontakter/0/telefon", "pattern"), ("kontakter", "contains"), ("innflytting", "required")}),
     "bydelskontakter.schema.json": ({"bydelskontakter": []}, {("bydelskontakter", "minItems")}),
     "samtykke.schema.json": (
-        _without(E["samtykke.schema.json"], "samtykke_gyldig_til", "samtykke_mottakere"),
-        {("samtykke_gyldig_til", "required"), ("samtykke_mottakere", "required")}),
+        _without(E["samtykke.schema.json"], "samtykke_gyldig_til", "samtykke_deling"),
+        {("samtykke_gyldig_til", "required"), ("samtykke_deling", "required")}),
     "livskvalitet.schema.json": (
         _with(E["livskvalitet.schema.json"], livet_samlet=8, mansa={"bolig": 0}),
         {("livet_samlet", "maximum"), ("mansa/bolig", "minimum")}),
