@@ -184,8 +184,10 @@ def test_resident_gives_samtykke_in_the_real_routine(page, real_process):
     assert "Skjemaet har feil" in page.locator("#feiloppsummering").inner_text()
     assert page.get_by_label("Beboer samtykker til at opplysninger deles").is_checked()
     page.locator("#f-samtykke_dato").fill(_today())
-    page.get_by_label("Personalia").check()
-    page.get_by_label("Rapporter og referater fra denne saken").check()
+    page.get_by_label("Personalia og kontaktopplysninger").check()
+    page.get_by_label("Møtereferater og rapporter").check()
+    page.get_by_label("Bydelen kan dele med institusjonen").check()
+    page.get_by_label("Institusjonen kan dele med bydelen").check()
     page.get_by_role("button", name="Legg til").click()
     page.get_by_label("Instans").fill("Boligkontoret i bydelen")
     page.get_by_label("Gyldig til").fill((clock.today_oslo() + timedelta(days=365)).isoformat())
@@ -196,6 +198,7 @@ def test_resident_gives_samtykke_in_the_real_routine(page, real_process):
     assert "er fullført" in page.locator(".flashes").inner_text()
     assert "Gi samtykke til informasjonsdeling" not in page.locator("#my-tasks").inner_text() \
         if page.locator("#my-tasks").count() else True
+    assert page.get_by_role("link", name="Trekk tilbake samtykket").is_visible()     # the consent now acts (#13)
     ev = [t for t in db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id,
                                                                   OpenTask.element_id == "samtykke"))]
     assert ev == []
