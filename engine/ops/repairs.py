@@ -128,7 +128,8 @@ def edit_data(actor: Actor, case_id: int, reason: Any, data: Any, task_id: str |
     if task_id is None and case.error_action:
         task_id = case.error_action.get("task_id")
     if task_id is None:
-        rows = list(db.session.scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id)))
+        rows = list(db.session.scalars(sa.select(OpenTask.id).where(OpenTask.case_id == case.id,
+                                                                     OpenTask.origin.is_(None))))   # the workflow's
         if len(rows) != 1:
             raise Unprocessable("Oppgi hvilken oppgave dataene gjelder.", {"task_id": ["Påkrevd."]})
         task_id = rows[0]
