@@ -88,7 +88,8 @@ FORMS: Mapping[str, FormPolicy] = MappingProxyType({
         "oppfolgingsmote_dato": SAKSGANG, "oppfolgingsmote_deltakere": SAKSGANG, "institusjonen_deltok": SAKSGANG,
         "utflyttingsplan_gjennomgatt": SAKSGANG, "husleie_betalt": "okonomi"}),
     # -- the institution ---------------------------------------------------------------------
-    "innflytting.schema.json": FormPolicy("personalia", resident=True, fields={"kontakter": SAKSGANG}),
+    "innflytting.schema.json": FormPolicy("personalia", resident=True, fields={
+        "innflytting": SAKSGANG, "kontakter": SAKSGANG}),
     "kartlegging.schema.json": FormPolicy("kartlegging_og_helse", fields={
         "kartlegging_dato": SAKSGANG, "okonomiske_forhold": "okonomi", "behov_hjelp_bolig": "bolig",
         "trolig_behov_booppfolging": "bolig"}),
@@ -103,6 +104,11 @@ FORMS: Mapping[str, FormPolicy] = MappingProxyType({
         "boligmote_dato": SAKSGANG, "boligmote_deltakere": SAKSGANG, "anbefaling_drofted": SAKSGANG}),
     "utflytting.schema.json": FormPolicy(SAKSGANG, resident=True, fields={
         "flyttet_til": "bolig", "overgangsperiode": "plan"}),
+    "evaluering.schema.json": FormPolicy("plan", resident=True, fields={
+        "evaluering_dato": SAKSGANG, "evaluering_deltakere": SAKSGANG, "endrede_behov": "kartlegging_og_helse"}),
+    "botid.schema.json": FormPolicy("plan", resident=True, fields={
+        "botid_beslutning": SAKSGANG, "botid_forlenget_til": SAKSGANG, "utskrives_dato": SAKSGANG,
+        "utskrives_til": "bolig"}),
     "sluttrapport.schema.json": FormPolicy("moter_og_rapporter", fields={
         "sluttrapport_dato": SAKSGANG, "avslutningstype": SAKSGANG, "sendt_til_bydelen": SAKSGANG}),
     # -- the resident's own (lane beboer: given by the resident to both services) ---------------
