@@ -56,7 +56,7 @@ def test_an_open_soknader_task_is_closed_as_no_longer_needed_and_audited(routine
     # then the søknader task is closed, the log says it was no longer needed, and it is no deadline any more
     assert "soknader" not in routine.tasks(case_id)
     assert "soknader" in [e.element_id for e in routine.events(case_id, "task.cancelled")]
-    page = casepage.view(routine.case(case_id))
+    page = casepage.view(routine.case(case_id), routine.actors[("institusjon", None)])
     assert any("Send søknader og henvisninger» ble lukket uten å bli gjort" in text for _, text in page["timeline"])
     assert "soknader" not in routine.deadlines(case_id)
     clock.at("2026-07-06", 10)                                # T0 + 6 months passes: no follow-up
@@ -90,7 +90,7 @@ def test_the_institutions_part_ends_four_weeks_after_t1_or_after_the_agreed_peri
     assert case.status == "completed"
     (ended,) = [e for e in routine.events(case_id, "milestone.reached") if e.element_id == "institusjonens_del_avsluttet"]
     assert engine_clock.as_utc(ended.at) > end_of_day_utc(last_day)
-    page = casepage.view(case)
+    page = casepage.view(case, routine.actors[("institusjon", None)])
     assert "Institusjonens del er avsluttet" in [m.title for m in page["milestones"]]
     assert any(text == "Institusjonens del er avsluttet." for _, text in page["timeline"])
     assert not routine.escalations(case_id)
