@@ -108,11 +108,15 @@ class MessageInvalid(Unprocessable):
 
 
 class EngineFailure(ServiceError):
-    """A script or expression failed while the engine stepped; the step was rolled back."""
+    """A script or expression failed while the engine stepped; the step was rolled back.
+
+    ``detail`` (the engine's own text: the expression, variable names) is for the server log and the
+    operations console only; it is not part of ``details``, so it never travels to a client.
+    """
 
     code, status = "engine_error", 422
 
     def __init__(self, message: str, element_id: str | None, detail: str) -> None:
-        super().__init__(message, {"element_id": element_id, "error": detail})
+        super().__init__(message, {"element_id": element_id})
         self.element_id = element_id
         self.detail = detail

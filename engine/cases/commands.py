@@ -5,6 +5,7 @@ Each one is thin: check who may do it and what they sent, then run the engine in
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,8 @@ from engine.bpmn.runtime import StepFailed, TaskNotReady
 from engine.cases import consent as consent_changes
 from engine.cases import messages
 from engine.cases.changes import Change
-from engine.cases.unit_of_work import CaseUnitOfWork, get_case, step
+from engine.cases.queries import closed_task
+from engine.cases.unit_of_work import ANCHOR_KEYS, CaseUnitOfWork, get_case, step
 from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, MessageInvalid, NotFound, Unprocessable
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
@@ -37,6 +39,25 @@ def _organisation(slug_or_id: Any, kind: str) -> Organisation:
     if org is None:
         raise Unprocessable(f"Ukjent {kind}: {slug_or_id}", {kind: ["Finnes ikke."]})
     return org
+
+
+def check_anchor_dates(data: dict[str, Any]) -> None:
+    """The dates deadlines are counted from (T0, bolig tilbudt, T1) must be real days within
+    ``forms.FIRST_YEAR``..``LAST_YEAR`` — whether or not the process has a form that says so.
+    ``innflytting: 9999-12-31`` once broke the timers; now it is a 422 naming the field."""
+    errors: dict[str, list[str]] = {}
+    for key in ANCHOR_KEYS:
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            day = value if isinstance(value, date) else datetime.fromisoformat(str(value)).date()
+        except ValueError:
+            day = None
+        if day is None or not forms.FIRST_YEAR <= day.year <= forms.LAST_YEAR:
+            errors[key] = [f"Må være en dato (ÅÅÅÅ-MM-DD) fra år {forms.FIRST_YEAR} til {forms.LAST_YEAR}."]
+    if errors:
+        raise FormInvalid(errors)
 
 
 def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resident: dict[str, Any],
@@ -68,6 +89,7 @@ def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resi
         errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
+    check_anchor_dates(data)
     now = clock.now()
     case = Case(process_version_id=pv.id, status=status.RUNNING, bydel_id=bydel_org.id, institution_id=inst_org.id,
                 resident_user_id=resident_user_id, resident_name=resident_name, external_ref=external_ref,
@@ -90,13 +112,27 @@ def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resi
 
 
 def _authorize_task(actor: Actor, task_id: str, action: str) -> tuple[OpenTask, Case, Capacity]:
+    """The open task, its case and how ``actor`` may act — the access-log row committed first, so it
+    stands whatever the answer (409s included).  A task closed meanwhile is a 409 (:func:`closed_task`)."""
     row = db.session.get(OpenTask, str(task_id))
     if row is None:
-        raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
+        closed_task(actor, task_id, action)
     case = db.session.get(Case, row.case_id)
     cap = access.require_act(actor, case, row.lane, row.role, action)
     assert case is not None   # require_act answers 404 for a missing case
+    db.session.commit()
+    row = db.session.get(OpenTask, str(task_id))     # fresh: a racing completion may have removed it
+    if row is None:
+        closed_task(actor, task_id, action)
     return row, case, cap
+
+
+def _keep_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> None:
+    """Store ``data`` as the task's draft; 409 if the task closed meanwhile (no lost-update error)."""
+    result = db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == task_id).values(draft=data))
+    if result.rowcount != 1:
+        db.session.rollback()
+        closed_task(actor, task_id, "draft")
 
 
 def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> OpenTask:
@@ -104,12 +140,16 @@ def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> OpenTask:
     if not isinstance(data, dict):
         raise BadRequest("data må være et JSON-objekt")
     row, case, cap = _authorize_task(actor, task_id, "draft")
-    row.draft = data
+    tid = row.id
+    _keep_draft(actor, tid, data)
     db.session.add(AuditEvent(case_id=case.id, type="task.draft_saved", actor_id=actor.user_id,
                               on_behalf_of_id=case.resident_user_id if cap == Capacity.ON_BEHALF else None,
-                              element_id=row.element_id, task_id=row.id))
+                              element_id=row.element_id, task_id=tid))
     db.session.commit()
-    return row
+    fresh = db.session.get(OpenTask, tid)
+    if fresh is None:            # completed by someone else the moment after the draft was kept
+        closed_task(actor, task_id, "draft")
+    return fresh
 
 
 def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_version: int | None = None) -> Case:
@@ -128,14 +168,18 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
         raise Conflict(status.refusal_text(case.status))
     schema = deployments.bundle_for(case.process_version_id).form(row.form)
     clean = forms.strip_empty(data)
-    if schema is not None:
-        errors = forms.validate(schema, clean)
-        if not errors and row.form == sharing.CONSENT_FORM:
-            errors = consent_rules.check(clean, clock.today_oslo())   # a bounded end date
-        if errors:
-            row.draft = data
-            db.session.commit()
-            raise FormInvalid(errors)
+    errors = forms.validate(schema, clean) if schema is not None else {}
+    if not errors and schema is not None and row.form == sharing.CONSENT_FORM:
+        errors = consent_rules.check(clean, clock.today_oslo())   # a bounded end date
+    if not errors:
+        try:
+            check_anchor_dates(clean)
+        except FormInvalid as exc:
+            errors = exc.errors
+    if errors:
+        _keep_draft(actor, row.id, data)   # 409 if the task closed meanwhile (no lost-update error)
+        db.session.commit()
+        raise FormInvalid(errors)
     on_behalf = case.resident_user_id if cap == Capacity.ON_BEHALF else None
     change = Change("task.completed", actor, on_behalf, row.element_id, row.id,
                     {"name": row.name, "lane": row.lane, "on_behalf_of_resident": cap == Capacity.ON_BEHALF,
@@ -179,9 +223,14 @@ def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[
             raise access.Forbidden("Bare saksbehandlere kan registrere hendelser.")
     try:
         messages.check(case.process_version_id, name, payload)
+        try:
+            check_anchor_dates(payload)
+        except FormInvalid as exc:
+            raise MessageInvalid({f"data/{k}": v for k, v in exc.errors.items()}) from exc
     except MessageInvalid:
         db.session.rollback()   # not even the access-log row: a refused message leaves no trace
         raise
+    db.session.commit()   # the read stands, whatever the step answers (409 included)
     engine = runtime_state.state().engine
 
     def run(wf: Any) -> None:

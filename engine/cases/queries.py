@@ -5,7 +5,7 @@ access log in the same call.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import TaskNotReady
 from engine.cases.unit_of_work import read_workflow
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
 from engine.store.models import AuditEvent, Case, OpenTask, Timer
@@ -118,14 +118,40 @@ def case_events(case: Case) -> list[AuditEvent]:
                                    .order_by(AuditEvent.id)))
 
 
-def get_task(actor: Actor, task_id: str) -> tuple[OpenTask, Case]:
-    """An open task and its case if ``actor`` may read the case; the read is logged."""
+def get_task(actor: Actor, task_id: str, acting: bool = False) -> tuple[OpenTask, Case]:
+    """An open task and its case if ``actor`` may read the case; the read is logged.
+
+    ``acting``: the caller is about to act on it (a form was posted), so a task someone else has
+    just closed is a 409 conflict, not a 404 (see :func:`closed_task`).
+    """
     row = db.session.get(OpenTask, str(task_id))
     if row is None:
+        if acting:
+            closed_task(actor, task_id, "read_task")
         raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
     case = access.require_read(actor, db.session.get(Case, row.case_id), "read_task")
     db.session.commit()
     return row, case
+
+
+def closed_task(actor: Actor, task_id: str, action: str) -> NoReturn:
+    """Answer for a task id with no open task: 409 if it was a task of a case ``actor`` may read, else 404.
+
+    The loser of a race (two people completing one task) often finds the open-task row already
+    deleted; a 404 would tell them the task never existed.  The audit trail remembers every task
+    id (``task.created``, ``task.completed``), so it decides — and the read is logged, granted or not.
+    """
+    rows = db.session.execute(sa.select(AuditEvent.case_id, AuditEvent.type).where(AuditEvent.task_id == str(task_id))
+                              .order_by(AuditEvent.id.desc()).limit(50)).all()
+    if not rows or rows[0].case_id is None:
+        raise NotFound("Fant ikke oppgaven.")
+    case = access.require_read(actor, db.session.get(Case, rows[0].case_id), action)   # 404 outside the case
+    db.session.commit()   # the read stands, though the answer is a refusal
+    if any(r.type == "task.completed" for r in rows):
+        raise Conflict("Oppgaven er allerede fullført, trolig av noen andre samtidig. Det du sendte ble ikke lagret. "
+                       "Last saken på nytt for å se hva som gjelder nå.", {"case_id": case.id, "task_id": str(task_id)})
+    raise Conflict("Oppgaven er ikke lenger åpen (saken har gått videre). Last saken på nytt.",
+                   {"case_id": case.id, "task_id": str(task_id)})
 
 
 def task_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from engine import clock
 from engine.access import rules as access
 from engine.bpmn.lanes import LEDER, Actor
-from engine.cases.queries import actionable_tasks_query
-from engine.errors import Forbidden, NotFound
+from engine.cases.queries import actionable_tasks_query, closed_task
+from engine.errors import Forbidden
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Organisation
 
@@ -86,17 +86,26 @@ def counts(actor: Actor) -> dict[str, int]:
 def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:
     """Take a task («Ta oppgaven») or give it back.  Only someone who may act on it may claim it;
     only the claimer or a leader may release someone's claim."""
+    action = "claim" if take else "unclaim"
     row = db.session.get(OpenTask, str(task_id))
     if row is None:
-        raise NotFound("Fant ikke oppgaven. Den kan være fullført allerede.")
+        closed_task(actor, task_id, action)     # completed meanwhile: 409, not 404
     case = db.session.get(Case, row.case_id)
-    access.require_act(actor, case, row.lane, row.role, "claim" if take else "unclaim")
+    access.require_act(actor, case, row.lane, row.role, action)
     assert case is not None   # require_act answers 404 for a missing case
     if not take and row.claimed_by_id not in (None, actor.user_id) and not actor.has(LEDER):
-        db.session.rollback()
+        db.session.commit()   # the access-log row stands
         raise Forbidden("Bare den som har tatt oppgaven, eller en leder, kan legge den tilbake.")
-    row.claimed_by_id = actor.user_id if take else None
+    tid, element_id = row.id, row.element_id
+    result = db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == tid)
+                                .values(claimed_by_id=actor.user_id if take else None))
+    if result.rowcount != 1:  # the task closed between the read and this write
+        db.session.rollback()
+        closed_task(actor, tid, action)
     db.session.add(AuditEvent(case_id=case.id, type="task.claimed" if take else "task.unclaimed",
-                              actor_id=actor.user_id, element_id=row.element_id, task_id=row.id))
+                              actor_id=actor.user_id, element_id=element_id, task_id=tid))
     db.session.commit()
-    return row
+    fresh = db.session.get(OpenTask, tid)
+    if fresh is None:
+        closed_task(actor, tid, action)
+    return fresh

@@ -15,6 +15,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     consent_api,
     errors,
     inbound,
+    inputs,
     pages,
     pages_case,
     pages_consent,
@@ -25,7 +26,8 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
 
 
 def init_app(app: Flask) -> None:
-    errors.init_app(app)            # one error shape for the whole service
+    errors.init_app(app)            # one error shape for the whole service, request ids, safe rendering
+    inputs.init_app(app)            # bounded <int:…> ids in every route (before any blueprint), no NUL/surrogates
     security.init_app(app)          # secret key check, server-side sessions, headers, sign-in pages (#13)
     app.register_blueprint(api.bp)  # /api/v1
     pages.init_app(app)             # the caseworker app (sessions, CSRF, translations)

@@ -11,10 +11,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from engine.bpmn import lanes
-from engine.errors import BadRequest
 from engine.ops import metrics, migration, repairs
 from engine.ops import stuck as ops
-from engine.web.api import _body, case_json
+from engine.web import inputs
+from engine.web.api import case_json
 from engine.web.auth import current_user, require_actor
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -32,8 +32,8 @@ def stuck_json(s: ops.StuckCase) -> dict[str, Any]:
 @bp.get("/stuck")
 def stuck():
     actor = require_actor()
-    a = request.args
-    rows = ops.stuck_cases(actor, a.get("reason"), a.get("process_version_id"), a.get("bydel"), a.get("institution"))
+    rows = ops.stuck_cases(actor, inputs.query("stuck_reason"), inputs.query("process_version_id"),
+                           inputs.query("bydel"), inputs.query("institution"))
     return jsonify([stuck_json(s) for s in rows])
 
 
@@ -45,8 +45,8 @@ def system():
 @bp.post("/cases/<int:case_id>/<action>")
 def repair(case_id: int, action: str):
     actor = require_actor()
-    case = repairs.repair(actor, case_id, action, _body())
-    return jsonify(case_json(case, detail=True))
+    case = repairs.repair(actor, case_id, action, inputs.body("Repair"))
+    return jsonify(case_json(case, detail=True, actor=actor))
 
 
 @bp.get("/versions")
@@ -56,9 +56,10 @@ def versions():
 
 @bp.get("/versions/<int:version_id>/files/<name>")
 def version_file(version_id: int, name: str):
-    text = ops.version_file(require_actor(), version_id, name)
+    actor = require_actor()
+    disposition = "attachment" if inputs.query("download") == "1" else "inline"
+    text = ops.version_file(actor, version_id, inputs.path_text("name", name))
     mimetype = "application/json" if name.endswith(".json") else "application/xml"
-    disposition = "attachment" if request.args.get("download") == "1" else "inline"
     return Response(text, mimetype=mimetype,
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
 
@@ -66,11 +67,8 @@ def version_file(version_id: int, name: str):
 @bp.post("/migrations")
 def migrations():
     actor = require_actor()
-    body = _body()
-    dry_run = body.get("dry_run", True)
-    if not isinstance(dry_run, bool):
-        raise BadRequest("«dry_run» må være true eller false.")
-    report = migration.migrate(actor, body.get("from_version_id"), body.get("to_version_id"), dry_run,
+    body = inputs.body("Migration")
+    report = migration.migrate(actor, body["from_version_id"], body["to_version_id"], body.get("dry_run", True),
                                body.get("reason"))
     return jsonify(report.to_dict())
 

@@ -1,4 +1,8 @@
-"""JSON API under ``/api/v1`` — thin: parse the request, call a use case, shape the answer."""
+"""JSON API under ``/api/v1`` — thin: parse the request, call a use case, shape the answer.
+
+Every body, query and path parameter is read through ``engine.web.inputs`` against the schemas the
+OpenAPI document publishes (``engine.web.schemas``), so nothing unchecked reaches a use case.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +13,10 @@ from engine import cases, clock
 from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR, PROSESSEIER, Actor
 from engine.cases import visibility
-from engine.errors import BadRequest, MessageInvalid, Problem
+from engine.errors import BadRequest, MessageInvalid, PayloadTooLarge, Problem
 from engine.processes import deployments
 from engine.store.models import Case, OpenTask, Timer
-from engine.web import withheld
+from engine.web import inputs, withheld
 from engine.web.auth import require_actor
 from engine.web.i18n import _
 from engine.web.openapi import OPENAPI
@@ -25,11 +29,10 @@ def _iso(value) -> str | None:
     return clock.as_utc(value).isoformat() if value else None
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Forventet et JSON-objekt i forespørselen.")
-    return body
+#: A deployment's files: how many, and how large each (a BPMN of the routine is ~200 kB).
+MAX_FILES, MAX_FILE_BYTES = 50, 5_000_000
+#: What a case's error says to anyone but the server log (the engine's text names expressions and variables).
+ERROR_TEXT = "Prosessen stoppet med en feil. En administrator kan rette saken."
 
 
 def task_json(t: OpenTask) -> dict[str, Any]:
@@ -46,13 +49,16 @@ def timer_json(t: Timer) -> dict[str, Any]:
 
 
 def case_json(c: Case, detail: bool = False, actor: Actor | None = None) -> dict[str, Any]:
+    """A case as the API shows it; an error shows its element to administrators, its engine text to nobody."""
     out = {"id": c.id, "status": c.status, "version": c.version, "process_key": c.process_version.process_key,
            "process_version": c.process_version.version, "bydel": c.bydel.slug, "institution": c.institution.slug,
            "resident_name": c.resident_name, "anchors": c.anchors or {}, "created_at": _iso(c.created_at),
            "updated_at": _iso(c.updated_at), "completed_at": _iso(c.completed_at),
            "links": {"self": url_for("api.get_case", case_id=c.id)}}
     if c.status == cases.ERROR or c.error_message:
-        out["error"] = {"element_id": c.error_element, "message": c.error_message, "at": _iso(c.error_at)}
+        out["error"] = {"message": ERROR_TEXT, "at": _iso(c.error_at)}
+        if actor is not None and actor.has(ADMINISTRATOR):
+            out["error"]["element_id"] = c.error_element
     if detail:   # the resident is not shown leaders' internal follow-ups (engine.access.consent)
         rd = visibility.reader(actor, c) if actor is not None else None
         tasks, timers = cases.case_tasks(c), cases.case_timers(c)
@@ -70,15 +76,10 @@ def openapi():
 def create_deployment():
     actor = require_actor()
     require_role(actor, PROSESSEIER, ADMINISTRATOR)
-    files: dict[str, bytes] = {}
-    if request.files:
-        for storage in request.files.getlist("files") or list(request.files.values()):
-            files[storage.filename or "upload.bpmn"] = storage.read()
+    if request.mimetype == "multipart/form-data":
+        files = _uploaded_files()
     else:
-        body = _body()
-        raw = body.get("files")
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise BadRequest("Forventet «files»: {filnavn: innhold}.")
+        raw = inputs.body("Deployment", max_text=MAX_FILE_BYTES)["files"]
         files = {name: text.encode("utf-8") for name, text in raw.items()}
     result = deployments.deploy(files, actor)
     body = {"id": result.deployment.id, "hash": result.deployment.content_hash, "created": result.created,
@@ -91,9 +92,7 @@ def create_deployment():
 def validate_deployment():
     actor = require_actor()
     require_role(actor, PROSESSEIER, ADMINISTRATOR)
-    raw = _body().get("files")
-    if not isinstance(raw, dict):
-        raise BadRequest("Forventet «files»: {filnavn: innhold}.")
+    raw = inputs.body("Deployment", max_text=MAX_FILE_BYTES)["files"]
     problems: list[Problem] = deployments.validate({n: t.encode("utf-8") for n, t in raw.items()})
     return jsonify({"valid": not problems, "problems": [p.to_dict() for p in problems]})
 
@@ -110,28 +109,23 @@ def list_versions():
 @bp.post("/cases")
 def open_case():
     actor = require_actor()
-    body = _body()
-    for key in ("process_key", "bydel", "institution"):
-        if not body.get(key):
-            raise BadRequest(f"Feltet «{key}» mangler.")
+    body = inputs.body("OpenCase")
     case = cases.open_case(actor, body["process_key"], body["bydel"], body["institution"],
-                           body.get("resident") or {}, body.get("data") or {}, body.get("external_ref"))
+                           body["resident"], body.get("data") or {}, body.get("external_ref"))
     return jsonify(case_json(case, detail=True, actor=actor)), 201
 
 
 @bp.get("/cases")
 def list_cases():
     actor = require_actor()
-    limit = min(int(request.args.get("limit", 100)), 500)
-    offset = int(request.args.get("offset", 0))
-    rows = cases.list_cases(actor, request.args.get("status"), limit, offset)
-    return jsonify([case_json(c) for c in rows])
+    rows = cases.list_cases(actor, inputs.query("case_status"), inputs.query("limit"), inputs.query("offset"))
+    return jsonify([case_json(c, actor=actor) for c in rows])
 
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
     actor = require_actor()
-    with_data = request.args.get("data") == "1"
+    with_data = inputs.query("data") == "1"
     case = cases.get_case(actor, case_id, "read_data" if with_data else "read")
     body = case_json(case, detail=True, actor=actor)
     if with_data:   # only what the resident's consent lets this reader see; the rest is named as withheld
@@ -157,8 +151,9 @@ def case_events(case_id: int):
 def send_message(case_id: int):
     """The same body as the webhook, ``{"name", "data"}``; ``payload`` still read, answered as deprecated."""
     actor = require_actor()
+    body = inputs.body("Message", refuse=MessageInvalid)
     try:
-        msg = inbound.read_message(request.get_json(silent=True))
+        msg = inbound.read_message(body)
     except inbound.InvalidEvent as exc:
         raise MessageInvalid(exc.details, exc.message) from exc
     case = cases.deliver_message(actor, case_id, msg.name, msg.payload)
@@ -172,14 +167,14 @@ def send_message(case_id: int):
 @bp.get("/tasks")
 def list_tasks():
     actor = require_actor()
-    case_id = request.args.get("case_id", type=int)
+    case_id = inputs.query("case_id")
     return jsonify([task_json(t) for t in cases.list_tasks(actor, case_id, log_as="list_tasks")])
 
 
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
     actor = require_actor()
-    row, case = cases.get_task(actor, task_id)
+    row, case = cases.get_task(actor, inputs.path_text("task_id", task_id))
     body = task_json(row)
     body["schema"] = cases.task_schema(row, case)
     body["ui_schema"] = cases.task_ui_schema(row, case)
@@ -193,16 +188,32 @@ def get_task(task_id: str):
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):
     actor = require_actor()
-    body = _body()
-    version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        raise BadRequest("«version» må være et heltall.")
-    case = cases.complete_task(actor, task_id, body.get("data", {}), version)
+    body = inputs.body("CompleteTask")
+    case = cases.complete_task(actor, inputs.path_text("task_id", task_id), body.get("data") or {},
+                               body.get("version"))
     return jsonify(case_json(case, detail=True, actor=actor))
 
 
 @bp.put("/tasks/<task_id>/draft")
 def save_draft(task_id: str):
     actor = require_actor()
-    row = cases.save_draft(actor, task_id, _body().get("data", {}))
+    data = inputs.body("Draft").get("data") or {}
+    row = cases.save_draft(actor, inputs.path_text("task_id", task_id), data)
     return jsonify(task_json(row))
+
+
+def _uploaded_files() -> dict[str, bytes]:
+    """Multipart files, bounded in number and size (the whole request is bounded by MAX_CONTENT_LENGTH)."""
+    uploads = request.files.getlist("files") or list(request.files.values())
+    if not uploads:
+        raise BadRequest("Forventet filer i feltet «files».")
+    if len(uploads) > MAX_FILES:
+        raise PayloadTooLarge(f"Høyst {MAX_FILES} filer i én utrulling.")
+    files: dict[str, bytes] = {}
+    for storage in uploads:
+        content = storage.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            raise PayloadTooLarge(f"En fil kan være høyst {MAX_FILE_BYTES // 1_000_000} MB.")
+        name = (storage.filename or "upload.bpmn")[:200]
+        files[name] = content
+    return files

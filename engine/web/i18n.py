@@ -20,8 +20,12 @@ MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
 
 
 def oslo_date(value: datetime | date | str | None) -> date | None:
-    """The Oslo calendar date of a stored UTC instant (deadlines are Oslo days)."""
-    if value is None or value == "":
+    """The Oslo calendar date of a stored UTC instant (deadlines are Oslo days).
+
+    Anything that is not a date (a template's undefined ``anchors.innflytting`` for a process that
+    never asks for T0) is no date: it made the case page fail with a 500 before (#13).
+    """
+    if not isinstance(value, (date, str)) or value == "":
         return None
     if isinstance(value, str):
         try:

@@ -1,111 +1,175 @@
-"""The OpenAPI 3.1 description of ``/api/v1`` (kept by hand, checked by a test against the routes)."""
+"""The OpenAPI 3.1 description of ``/api/v1``, built from one table of operations and ``engine.web.schemas``.
+
+Every path parameter, query parameter, request body and answer is described by the same schema
+object the server validates with (``engine.web.inputs``), so the document is complete by
+construction: a test checks it against the routes, and schemathesis checks the server against it.
+"""
 from __future__ import annotations
 
-_ERR = {"$ref": "#/components/responses/Error"}
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from engine.web import schemas
+
+_PARAM = re.compile(r"{([a-z_]+)}")
+_DESCRIPTIONS = {400: "Forespørselen kan ikke leses (ugyldig JSON, parameter eller tegn)", 401: "Ikke innlogget",
+                 403: "Ingen tilgang", 404: "Finnes ikke (eller du kan ikke se den)",
+                 409: "Konflikt: endret av noen andre, fullført allerede, eller i feil tilstand",
+                 413: "For stor", 415: "Feil innholdstype", 422: "Innholdet bryter skjemaet eller reglene"}
+
+_HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}
 
 
-def _op(summary: str, ok: str = "200", body: bool = False, extra: tuple[str, ...] = ()) -> dict:
-    op: dict = {"summary": summary, "security": [{"bearer": []}],
-                "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
-                              "401": _ERR, **dict.fromkeys(extra, _ERR)}}
-    if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
-    return op
+@dataclass(frozen=True)
+class Op:
+    """One operation: where, what it answers (a key of ``schemas.RESPONSES``), what it reads, how it fails."""
+
+    method: str
+    path: str
+    summary: str
+    response: str | None
+    ok: int = 200
+    body: str | None = None
+    query: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+    multipart: str | None = None
+    raw_file: bool = False
+    description: str | None = None
 
 
-def _message_op() -> dict:
-    """The message endpoint: the same body as the inbound webhook, with its own schema and 422."""
-    op = _op("Lever en BPMN-melding til saken (samme innhold som webhooken)", extra=("404", "409", "422"))
-    op["description"] = (
-        "Innholdet (`data`) sjekkes mot meldingens JSON Schema i sakens prosessversjon "
-        "(`forms/melding-<navn>.schema.json` eller egenskapen `messageJsonSchemaFilename` på hendelsen). "
-        "Et ugyldig innhold gir 422 `message_invalid` med feil per felt (`data/dato`), og ingenting lagres. "
-        "409: saken venter ikke på meldingen nå. `payload` leses fortsatt i stedet for `data`, men er foreldet "
-        "(svaret har da `Deprecation: true`).")
-    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}
-    op["responses"]["422"] = {"description": "Ugyldig melding; ingenting er lagret", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"},
-        "example": {"code": "message_invalid", "message": "Meldingen «bolig_tilbudt» kan ikke tas imot: innholdet har feil.",
-                    "details": {"data/dato": ["Må være en dato (ÅÅÅÅ-MM-DD)."]}}}}}
-    return op
+OPERATIONS: tuple[Op, ...] = (
+    Op("get", "/api/v1/openapi.json", "Dette dokumentet", "OpenAPI"),
+    Op("post", "/api/v1/deployments", "Rull ut BPMN/DMN og skjemaer (JSON eller multipart)", "Deployed", 201,
+       "Deployment", errors=(403, 413, 415), multipart="DeploymentUpload"),
+    Op("post", "/api/v1/deployments/validate", "Valider uten å rulle ut", "Validation", body="Deployment",
+       errors=(403,)),
+    Op("get", "/api/v1/process-versions", "List prosessversjoner", "VersionList"),
+    Op("get", "/api/v1/cases", "List saker du kan se", "CaseList", query=("case_status", "limit", "offset")),
+    Op("post", "/api/v1/cases", "Opprett sak", "Case", 201, "OpenCase", errors=(403, 404)),
+    Op("get", "/api/v1/cases/{case_id}", "Les en sak", "Case", query=("data",)),
+    Op("get", "/api/v1/cases/{case_id}/events", "Sakens tidslinje", "EventList"),
+    Op("post", "/api/v1/cases/{case_id}/messages", "Lever en BPMN-melding til saken (samme innhold som webhooken)",
+       "Case", body="Message", errors=(403, 409), description=(
+           "Innholdet (`data`) sjekkes mot meldingens JSON Schema i sakens prosessversjon "
+           "(`forms/melding-<navn>.schema.json` eller egenskapen `messageJsonSchemaFilename` på hendelsen). "
+           "Et ugyldig innhold gir 422 `message_invalid` med feil per felt (`data/dato`), og ingenting lagres. "
+           "409: saken venter ikke på meldingen nå. `payload` leses fortsatt i stedet for `data`, men er foreldet "
+           "(svaret har da `Deprecation: true`).")),
+    Op("get", "/api/v1/cases/{case_id}/consent", "Sakens samtykke: hva som deles, med hvem, til når", "Consent"),
+    Op("post", "/api/v1/cases/{case_id}/consent/withdraw", "Trekk tilbake samtykket (beboeren, eller på vegne av)",
+       "Consent", errors=(403, 409)),
+    Op("get", "/api/v1/cases/{case_id}/deadlines", "Sakens frister med endringshistorikk", "Deadlines"),
+    Op("post", "/api/v1/cases/{case_id}/deadlines/{key}", "Flytt en frist (due_date, reason)", "DeadlineChange",
+       body="MoveDeadline", errors=(403, 409)),
+    Op("get", "/api/v1/timers", "Forfalte, oversittede og brutte tidtakere; puls fra arbeiderne", "Timers",
+       query=("timer_state",), errors=(403, 422)),
+    Op("get", "/api/v1/tasks", "Åpne oppgaver du kan utføre", "TaskList", query=("case_id",)),
+    Op("get", "/api/v1/tasks/{task_id}", "Les en oppgave med skjema", "Task"),
+    Op("post", "/api/v1/tasks/{task_id}/complete", "Fullfør en oppgave (409 om noen kom før deg)", "Case",
+       body="CompleteTask", errors=(403, 409)),
+    Op("put", "/api/v1/tasks/{task_id}/draft", "Lagre utkast", "Task", body="Draft", errors=(403, 409)),
+    Op("get", "/api/v1/webhooks/subscriptions", "List webhook-abonnementer", "SubscriptionList", errors=(403,)),
+    Op("post", "/api/v1/webhooks/subscriptions", "Registrer et webhook-abonnement (hemmelighet vises én gang)",
+       "Subscription", 201, "NewSubscription", errors=(403,)),
+    Op("patch", "/api/v1/webhooks/subscriptions/{sub_id}", "Endre abonnement", "Subscription",
+       body="SubscriptionChange", errors=(403,)),
+    Op("delete", "/api/v1/webhooks/subscriptions/{sub_id}", "Slett abonnement og køen dets", None, 204,
+       errors=(403,)),
+    Op("get", "/api/v1/webhooks/deliveries", "Utgående hendelser", "OutboxEventList",
+       query=("outbox_state", "subscription_id", "case_id", "limit"), errors=(403,)),
+    Op("post", "/api/v1/webhooks/deliveries/{event_id}/redeliver", "Send en død hendelse på nytt", "OutboxEvent",
+       errors=(403, 409)),
+    Op("get", "/api/v1/webhooks/inbound", "Innkommende hendelser", "InboundEventList",
+       query=("inbound_state", "limit"), errors=(403,)),
+    Op("post", "/api/v1/webhooks/inbound/{event_id}/assign", "Knytt en hendelse uten sak til en sak",
+       "InboundEvent", body="AssignInbound", errors=(403, 409)),
+    Op("get", "/api/v1/admin/stuck", "Fastlåste saker med årsak", "StuckList",
+       query=("stuck_reason", "process_version_id", "bydel", "institution"), errors=(403, 422)),
+    Op("get", "/api/v1/admin/system", "Systemstatus: puls, forsinkede tidtakere, utboks", "System", errors=(403,)),
+    Op("post", "/api/v1/admin/cases/{case_id}/{action}", "Rett en sak; reason påkrevd", "Case", body="Repair",
+       errors=(403, 409)),
+    Op("get", "/api/v1/admin/versions", "Prosessversjoner med hash, utrullet, av hvem, løpende saker",
+       "VersionList", errors=(403,)),
+    Op("get", "/api/v1/admin/versions/{version_id}/files/{name}", "Den nøyaktige utrullede filen", None,
+       query=("download",), errors=(403,), raw_file=True),
+    Op("post", "/api/v1/admin/migrations", "Flytt løpende saker til en annen versjon (dry_run)", "MigrationReport",
+       body="Migration", errors=(403, 404)),
+    Op("post", "/api/v1/admin/users/{user_id}/revoke",
+       "Avslutt alle økter for en bruker nå (reason påkrevd; deactivate sperrer også konto og API-nøkler)", "Revoked",
+       body="Revoke", errors=(403,)),
+)
 
 
-MESSAGE_SCHEMA: dict = {
-    "type": "object", "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,99}$",
-                 "description": "BPMN-meldingens navn, f.eks. bolig_tilbudt eller opphold_avsluttet"},
-        "data": {"type": "object", "description": "Meldingens innhold; sjekkes mot meldingens JSON Schema"},
-        "payload": {"type": "object", "deprecated": True, "description": "Gammelt navn på data"},
-    },
-    "example": {"name": "bolig_tilbudt", "data": {"dato": "2026-05-01", "bolig": "Kommunal leilighet, Tøyen"}},
-}
+def _error(status: int) -> dict[str, Any]:
+    return {"description": _DESCRIPTIONS.get(status, "Feil"), "headers": _HEADERS,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
-OPENAPI: dict = {
-    "openapi": "3.1.0",
-    "info": {"title": "tilbolig", "version": "1",
-             "description": "Fra institusjon til bolig: saker, oppgaver, frister og prosessversjoner."},
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Error": {"type": "object", "required": ["code", "message"],
-                              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                             "details": {}}},
-                    "Message": MESSAGE_SCHEMA},
-        "responses": {"Error": {"description": "Feil",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
-    },
-    "paths": {
-        "/api/v1/deployments": {"post": _op("Rull ut BPMN/DMN og skjemaer", "201", True, ("403", "413", "422"))},
-        "/api/v1/deployments/validate": {"post": _op("Valider uten å rulle ut", body=True, extra=("403",))},
-        "/api/v1/process-versions": {"get": _op("List prosessversjoner")},
-        "/api/v1/cases": {"get": _op("List saker du kan se"),
-                          "post": _op("Opprett sak", "201", True, ("403", "404", "422"))},
-        "/api/v1/cases/{case_id}": {"get": _op("Les en sak", extra=("404",))},
-        "/api/v1/cases/{case_id}/events": {"get": _op("Sakens tidslinje", extra=("404",))},
-        "/api/v1/cases/{case_id}/messages": {"post": _message_op()},
-        "/api/v1/cases/{case_id}/consent": {"get": _op("Sakens samtykke: hva som deles, med hvem, til når", extra=("404",))},
-        "/api/v1/cases/{case_id}/consent/withdraw": {"post": _op("Trekk tilbake samtykket (beboeren, eller på vegne av)",
-                                                                 extra=("403", "404", "409"))},
-        "/api/v1/cases/{case_id}/deadlines": {"get": _op("Sakens frister med endringshistorikk", extra=("404",))},
-        "/api/v1/cases/{case_id}/deadlines/{key}": {"post": _op("Flytt en frist (due_date, reason)", body=True,
-                                                                extra=("403", "404", "409", "422"))},
-        "/api/v1/timers": {"get": _op("Forfalte, oversittede og brutte tidtakere; puls fra arbeiderne",
-                                      extra=("403", "422"))},
-        "/api/v1/tasks": {"get": _op("Åpne oppgaver du kan utføre")},
-        "/api/v1/tasks/{task_id}": {"get": _op("Les en oppgave med skjema", extra=("404",))},
-        "/api/v1/tasks/{task_id}/complete": {"post": _op("Fullfør en oppgave", body=True,
-                                                         extra=("403", "404", "409", "422"))},
-        "/api/v1/tasks/{task_id}/draft": {"put": _op("Lagre utkast", body=True, extra=("403", "404"))},
-        # webhooks (administrators only)
-        "/api/v1/webhooks/subscriptions": {"get": _op("List webhook-abonnementer", extra=("403",)),
-                                           "post": _op("Registrer et webhook-abonnement (hemmelighet vises én gang)",
-                                                       "201", True, ("403", "422"))},
-        "/api/v1/webhooks/subscriptions/{sub_id}": {
-            "patch": _op("Endre abonnement (url, event_types, active, description, rotate_secret)", body=True,
-                         extra=("403", "404", "422")),
-            "delete": _op("Slett abonnement og køen dets", "204", extra=("403", "404"))},
-        "/api/v1/webhooks/deliveries": {"get": _op("Utgående hendelser (?state=dead|pending|delivered|all)",
-                                                   extra=("400", "403"))},
-        "/api/v1/webhooks/deliveries/{event_id}/redeliver": {"post": _op("Send en død hendelse på nytt",
-                                                                         extra=("403", "404", "409"))},
-        "/api/v1/webhooks/inbound": {"get": _op("Innkommende hendelser (?state=unmatched|held|delivered|failed|all)",
-                                                extra=("400", "403"))},
-        "/api/v1/webhooks/inbound/{event_id}/assign": {"post": _op("Knytt en hendelse uten sak til en sak", body=True,
-                                                                   extra=("403", "404", "409", "422"))},
-        "/api/v1/admin/stuck": {"get": _op("Fastlåste saker med årsak (?reason, process_version_id, bydel, "
-                                           "institution)", extra=("403", "422"))},
-        "/api/v1/admin/system": {"get": _op("Systemstatus: puls, forsinkede tidtakere, utboks", extra=("403",))},
-        "/api/v1/admin/cases/{case_id}/{action}": {"post": _op(
-            "Rett en sak (retry, edit_data, fire_timer, reschedule_timer, suspend, resume, terminate, "
-            "move_token); reason påkrevd", body=True, extra=("403", "404", "409", "422"))},
-        "/api/v1/admin/versions": {"get": _op("Prosessversjoner med hash, utrullet, av hvem, løpende saker",
-                                              extra=("403",))},
-        "/api/v1/admin/versions/{version_id}/files/{name}": {"get": _op("Den nøyaktige utrullede filen",
-                                                                        extra=("403", "404"))},
-        "/api/v1/admin/migrations": {"post": _op("Flytt løpende saker til en annen versjon (dry_run)", body=True,
-                                                 extra=("403", "404", "422"))},
-        "/api/v1/admin/users/{user_id}/revoke": {"post": _op(
-            "Avslutt alle økter for en bruker nå (reason påkrevd; deactivate sperrer også konto og API-nøkler)",
-            body=True, extra=("400", "403", "404"))},
-    },
-}
+
+def _ok(op: Op) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": "OK", "headers": _HEADERS}
+    if op.raw_file:
+        answer["content"] = {"application/xml": {"schema": {"type": "string"}}, "application/json": {"schema": {}}}
+    elif op.response:
+        answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}
+    return answer
+
+
+def parameters(op: Op) -> list[dict[str, Any]]:
+    """Every ``{name}`` of the path (required) and every query parameter, with its schema."""
+    out = [{"name": name, "in": "path", "required": True, "schema": schemas.PATH[name]}
+           for name in _PARAM.findall(op.path)]
+    for key in op.query:
+        out.append({"name": schemas.QUERY_NAMES.get(key, key), "in": "query", "required": False,
+                    "schema": schemas.QUERY[key]})
+    return out
+
+
+def operation(op: Op) -> dict[str, Any]:
+    statuses = set(op.errors)
+    if op.path != "/api/v1/openapi.json":
+        statuses.add(401)
+    if op.query or op.body or op.method != "get":
+        statuses.add(400)
+    if op.body:
+        statuses |= {413, 415, 422}
+    if _PARAM.search(op.path):
+        statuses.add(404)
+    doc: dict[str, Any] = {"summary": op.summary, "operationId": f"{op.method}_{op.path[8:]}",
+                           "responses": {str(op.ok): _ok(op), **{str(s): _error(s) for s in sorted(statuses)}}}
+    if op.path != "/api/v1/openapi.json":
+        doc["security"] = [{"bearer": []}]
+    if op.description:
+        doc["description"] = op.description
+    params = parameters(op)
+    if params:
+        doc["parameters"] = params
+    if op.body:
+        content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body}"}}}
+        if op.multipart:
+            content["multipart/form-data"] = {"schema": {"$ref": f"#/components/schemas/{op.multipart}"}}
+        doc["requestBody"] = {"required": True, "content": content}
+    return doc
+
+
+def build() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "tilbolig", "version": "1",
+                 "description": "Fra institusjon til bolig: saker, oppgaver, frister og prosessversjoner. "
+                                "Feil har formen {code, message, request_id}; oppgi request_id (også i "
+                                "svarhodet X-Request-Id) når du melder en feil."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "headers": {"RequestId": {"description": "Korrelasjons-id for forespørselen (også i loggen).",
+                                      "required": True, "schema": {"type": "string"}}},
+            "schemas": {**schemas.BODIES, **schemas.RESPONSES},
+        },
+        "paths": paths,
+    }
+
+
+OPENAPI: dict[str, Any] = build()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from engine import clock
-from engine.errors import BadRequest
 from engine.store.timers import DeadlineChange
 from engine.timers import deadline_changes
 from engine.timers import overview as timer_overview
+from engine.web import inputs
 from engine.web.auth import require_actor
 
 bp = Blueprint("timers_api", __name__, url_prefix="/api/v1")
@@ -48,17 +48,16 @@ def list_deadlines(case_id: int):
 @bp.post("/cases/<int:case_id>/deadlines/<key>")
 def move_deadline(case_id: int, key: str):
     actor = require_actor()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Forventet et JSON-objekt med «due_date» og «reason».")
-    change = deadline_changes.move_deadline(actor, case_id, key, body.get("due_date"), body.get("reason"))
+    body = inputs.body("MoveDeadline")
+    change = deadline_changes.move_deadline(actor, case_id, inputs.path_text("key", key), body["due_date"],
+                                            body["reason"])
     return jsonify(change_json(change))
 
 
 @bp.get("/timers")
 def list_timers():
     actor = require_actor()
-    view = timer_overview.overview(actor, request.args.get("state", "due"))
+    view = timer_overview.overview(actor, inputs.query("timer_state"))
     # a worker that has not ticked for several intervals (at least 30 s) is taken to have stalled
     stall_after = max(30.0, 5 * float(current_app.config.get("SCHEDULER_TICK_SECONDS", 1.0)))
     ages = [timer_overview.heartbeat_age(b, view.now) for b in view.heartbeats]

@@ -10,8 +10,8 @@ from engine.access import sessions
 from engine.access import users as user_lookup
 from engine.access.rules import require_role
 from engine.bpmn import lanes
-from engine.errors import BadRequest, NotFound
-from engine.web.api import _body
+from engine.errors import NotFound
+from engine.web import inputs
 from engine.web.auth import require_actor
 
 bp = Blueprint("users_api", __name__, url_prefix="/api/v1/admin/users")
@@ -21,13 +21,8 @@ bp = Blueprint("users_api", __name__, url_prefix="/api/v1/admin/users")
 def revoke_endpoint(user_id: int):
     actor = require_actor()
     require_role(actor, lanes.ADMINISTRATOR)
-    body = _body()
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise BadRequest("Oppgi en begrunnelse («reason», høyst 500 tegn).")
-    deactivate = body.get("deactivate", False)
-    if not isinstance(deactivate, bool):
-        raise BadRequest("«deactivate» må være true eller false.")
+    body = inputs.body("Revoke")        # reason: 1–500 characters, deactivate: boolean (422 otherwise)
+    reason, deactivate = body["reason"], body.get("deactivate", False)
     target = user_lookup.get(user_id)
     if target is None:
         raise NotFound("Fant ikke brukeren.")
