@@ -119,7 +119,7 @@ def query(key: str) -> Any:
     schema = schemas.QUERY[key]
     name = schemas.QUERY_NAMES.get(key, key)
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return schema.get("default")
     if schema.get("type") == "integer":
         low, high = schema.get("minimum", 0), schema.get("maximum", schemas.MAX_ID)
@@ -148,11 +148,29 @@ def _refuse_unstorable() -> None:
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         texts += [*request.form.keys(), *request.form.values()]
-    if any(_UNSTORABLE.search(t) for t in texts):
+    if any(isinstance(t, str) and _UNSTORABLE.search(t) for t in texts):
         raise BadRequest("Forespørselen inneholder tegn som ikke kan lagres (NUL eller ugyldig Unicode).")
 
 
+def _refuse_unknown_query() -> None:
+    """``/api/v1`` takes only the query parameters its OpenAPI operation lists: ``?limt=5`` is a 400
+    naming the parameter, not a silent default (schemathesis sends such requests, and so do typos)."""
+    rule = request.url_rule
+    if rule is None or not rule.rule.startswith("/api/v1/") or not request.args:
+        return
+    from engine.web.openapi import query_names
+    allowed = query_names(request.method.lower(), _API_PATH.sub(r"{\1}", rule.rule))
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise BadRequest(f"Ukjent parameter: {', '.join(unknown)[:200]}.",
+                         {"query": [f"Tillatt: {', '.join(sorted(allowed)) or 'ingen'}."]})
+
+
+_API_PATH = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
 def init_app(app: Flask) -> None:
-    """Bounded ids in every ``<int:…>`` route (before any blueprint is registered) and the character guard."""
+    """Bounded ids in every ``<int:…>`` route (before any blueprint is registered); the guards."""
     app.url_map.converters["int"] = BoundedInt
     app.before_request(_refuse_unstorable)
+    app.before_request(_refuse_unknown_query)

@@ -152,6 +152,14 @@ def operation(op: Op) -> dict[str, Any]:
     return doc
 
 
+def query_names(method: str, path: str) -> set[str]:
+    """The query parameters (wire names) an operation takes — what ``engine.web.inputs`` lets through."""
+    for op in OPERATIONS:
+        if op.method == method and op.path == path:
+            return {schemas.QUERY_NAMES.get(k, k) for k in op.query}
+    return set()
+
+
 def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
@@ -161,7 +169,10 @@ def build() -> dict[str, Any]:
         "info": {"title": "tilbolig", "version": "1",
                  "description": "Fra institusjon til bolig: saker, oppgaver, frister og prosessversjoner. "
                                 "Feil har formen {code, message, request_id}; oppgi request_id (også i "
-                                "svarhodet X-Request-Id) når du melder en feil."},
+                                "svarhodet X-Request-Id) når du melder en feil. Tekst er UTF-8; NUL-tegn og "
+                                "enslige surrogater avvises (400/422), det samme gjør ukjente parametre, JSON "
+                                f"nøstet dypere enn {schemas.MAX_DEPTH} nivåer, NaN/Infinity og datoer utenfor "
+                                "årene 1900–2099. Id-er over 2^63−1 finnes ikke (404)."},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "headers": {"RequestId": {"description": "Korrelasjons-id for forespørselen (også i loggen).",
