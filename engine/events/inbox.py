@@ -143,8 +143,9 @@ def try_deliver(event_id: int) -> str:
         return _record(event_id, HELD, attempts + 1, exc.message)
     except NotFound as exc:
         return _record(event_id, UNMATCHED, attempts + 1, exc.message)
-    except EngineFailure as exc:
-        return _record(event_id, FAILED, attempts + 1, f"{exc.message} ({exc.element_id}: {exc.detail})"[:2000])
+    except EngineFailure as exc:   # the engine's text (expressions, variable names) to the log, not the API (#13)
+        log.warning("inbound event %s failed at element %s: %s", event_id, exc.element_id, exc.detail)
+        return _record(event_id, FAILED, attempts + 1, f"{exc.message} ({exc.element_id})"[:2000])
     return DELIVERED
 
 

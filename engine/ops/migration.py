@@ -10,6 +10,7 @@ and a ``case.migrated`` timeline event), and reports the rest untouched.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ from engine.processes import deployments, runtime_state
 from engine.store.models import Case, OpenTask, ProcessVersion
 
 MIGRATABLE = cases.ACTIVE   # a suspended case is resumed first, then migrated
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,7 +119,10 @@ def migrate(actor: Actor | None, from_id: Any, to_id: Any, dry_run: bool = True,
                 db.session.rollback()
                 runtime_state.state().forget(case_id)
                 result.can_migrate = False
-                result.reasons.append(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+                if not isinstance(exc, ServiceError):   # its text is the engine's, not for a screen (#13)
+                    log.exception("migration of case %s failed", case_id)
+                result.reasons.append(exc.message if isinstance(exc, ServiceError)
+                                      else "Uventet feil under flyttingen; den er logget på serveren.")
         results.append(result)
         if progress:
             progress(n, len(ids))
