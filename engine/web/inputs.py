@@ -27,7 +27,7 @@ _INTEGER = re.compile(r"^-?[0-9]{1,19}$")
 
 
 class BoundedInt(BaseConverter):
-    """``<int:…>`` in every route: ASCII digits; a value outside 1..2^63−1 becomes 0, which no row has.
+    """``<int:…>`` in every route: ASCII digits; a value outside 1..``schemas.MAX_ID`` becomes 0, which no row has.
 
     Werkzeug's own converter took any length, and an id past BIGINT then failed inside the
     database (500).  Refusing the match instead would answer 405 where a sibling rule differs only
@@ -38,7 +38,7 @@ class BoundedInt(BaseConverter):
     weight = 50
 
     def to_python(self, value: str) -> int:
-        if len(value) > 19:
+        if len(value) > 19:       # no int() of thousands of digits
             return 0
         number = int(value)
         return number if 1 <= number <= schemas.MAX_ID else 0

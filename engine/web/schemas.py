@@ -5,7 +5,7 @@ these; ``engine.web.openapi`` publishes the very same objects in ``/api/v1/opena
 document cannot drift from what the server accepts, and a client (or schemathesis) that follows
 the document is never surprised.
 
-Every bound here is there because something broke without it (issue #13): ids above 2^63−1 made
+Every bound here is there because something broke without it (issue #13): ids past the INTEGER columns made
 SQLite and PostgreSQL raise, ``limit=-1`` lifted the row cap, years like 9999 overflowed the
 deadline arithmetic, strings longer than their column failed on PostgreSQL.
 """
@@ -18,8 +18,9 @@ from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
 from engine.store.status import ALL
 from webhooks.outbound import PUBLIC_TYPES
 
-#: The largest id a database column holds (BIGINT); a larger one is simply not found (404).
-MAX_ID = 2**63 - 1
+#: The largest id the id columns hold: they are INTEGER, 4 bytes on PostgreSQL (SQLite takes 8).
+#: A larger id is simply not found (404) — 2^31 failed inside PostgreSQL and 2^63 inside SQLite.
+MAX_ID = 2**31 - 1
 #: How deep a JSON body may nest (forms nest a few levels; thousands crashed the parser).
 MAX_DEPTH = 32
 #: The longest free text in a body unless its schema says less (a deployed file may say more).

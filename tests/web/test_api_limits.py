@@ -65,9 +65,11 @@ def test_deep_nesting_nan_and_broken_json_are_refused(api, case):
 def test_ids_past_bigint_are_404_or_refused_never_500(api, case):
     kari = api("kari.gamleoslo")
     for path in (f"/api/v1/cases/{BIG}", f"/api/v1/cases/{BIG * 10}/events", f"/api/v1/cases/{'9' * 5000}",
-                 f"/api/v1/cases/{2**63 - 1}", "/api/v1/cases/0", "/api/v1/cases/-1", "/api/v1/cases/٣"):
+                 f"/api/v1/cases/{2**63 - 1}", f"/api/v1/cases/{2**31}/deadlines", f"/api/v1/cases/{2**31 - 1}",
+                 "/api/v1/cases/0", "/api/v1/cases/-1", "/api/v1/cases/٣"):
         assert kari.get(path).status_code == 404, path
     assert api("admin").delete(f"/api/v1/webhooks/subscriptions/{BIG}").status_code == 404
+    assert api("admin").post(f"/api/v1/webhooks/deliveries/{2**40}/redeliver").status_code == 404
     r = kari.get(f"/api/v1/tasks?case_id={BIG}")
     assert r.status_code == 400 and "case_id" in r.json["message"]
     r = kari.post("/api/v1/cases", json={**START, "bydel": BIG})
