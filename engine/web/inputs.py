@@ -81,7 +81,7 @@ def _check_text(text: str, path: str, max_text: int) -> None:
         raise Unprocessable("En tekst i forespørselen er for lang.", {path or "_": [f"Kan ha høyst {max_text} tegn."]})
     if _UNSTORABLE.search(text):
         raise Unprocessable("Forespørselen inneholder tegn som ikke kan lagres (NUL eller ugyldig Unicode).",
-                            {path or "_": ["Ugyldige tegn."]})
+                            {path or "_": ["Inneholder ugyldige tegn."]})
 
 
 def parse_json() -> Any:

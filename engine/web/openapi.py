@@ -172,7 +172,7 @@ def build() -> dict[str, Any]:
                                 "svarhodet X-Request-Id) når du melder en feil. Tekst er UTF-8; NUL-tegn og "
                                 "enslige surrogater avvises (400/422), det samme gjør ukjente parametre, JSON "
                                 f"nøstet dypere enn {schemas.MAX_DEPTH} nivåer, NaN/Infinity og datoer utenfor "
-                                f"årene 1900–2099. Id-er over {schemas.MAX_ID} finnes ikke (404)."},
+                                f"årene 1900–2100. Id-er over {schemas.MAX_ID} finnes ikke (404)."},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "headers": {"RequestId": {"description": "Korrelasjons-id for forespørselen (også i loggen).",

@@ -116,10 +116,9 @@ BODIES: dict[str, dict[str, Any]] = {
                      "properties": {"data": FORM_DATA,
                                     "version": nullable({"type": "integer", "minimum": 0, "maximum": MAX_ID})}},
     "Draft": {"type": "object", "additionalProperties": False, "properties": {"data": FORM_DATA}},
-    # The same body as the inbound webhook (``webhooks.inbound.read_message``); ``type`` is a synonym
-    # of ``name`` and ``payload`` the old name of ``data``.
-    "Message": {"type": "object", "additionalProperties": False, "anyOf": [{"required": ["name"]}, {"required": ["type"]}],
-                "properties": {"name": _MESSAGE_NAME, "type": _MESSAGE_NAME,
+    # The API's message body, read on by ``webhooks.inbound.read_message``; ``payload`` is the old name of ``data``.
+    "Message": {"type": "object", "required": ["name"], "additionalProperties": False,
+                "properties": {"name": _MESSAGE_NAME,
                                "data": {**FORM_DATA, "description": "Meldingens innhold; sjekkes mot meldingens JSON Schema"},
                                "payload": {**FORM_DATA, "deprecated": True, "description": "Gammelt navn på data"}},
                 "example": {"name": "bolig_tilbudt", "data": {"dato": "2026-05-01", "bolig": "Kommunal leilighet, Tøyen"}}},

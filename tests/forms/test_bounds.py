@@ -115,7 +115,11 @@ def test_the_api_refuses_an_impossible_date_as_a_field_error(api, tre_baner, clo
         "process_key": "tre_baner", "bydel": "gamle-oslo", "institution": "bygdoy",
         "resident": {"name": "Tore Testbeboer", "username": "beboer.test"}, "data": {"innflytting": "2026-03-01"}})
     task = r.json["tasks"][0]
-    bad = {"dato": "9999-12-31", "kommentar": "x\ud800"}
+    bad = {"dato": "9999-12-31", "kommentar": "x"}
     r = api("kari.gamleoslo").post(f"/api/v1/tasks/{task['id']}/complete", json={"data": bad})
     assert r.status_code == 422 and r.json["code"] == "form_invalid"
-    assert r.json["details"] == {"dato": [RANGE], "kommentar": ["Inneholder ugyldige tegn."]}
+    assert r.json["details"] == {"dato": [RANGE]}
+    # A lone surrogate is refused at the API's door (#13: it would not even store as a draft on
+    # PostgreSQL), as a field error too.
+    r = api("kari.gamleoslo").post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {**bad, "kommentar": "x\ud800"}})
+    assert r.status_code == 422 and r.json["details"] == {"data/kommentar": ["Inneholder ugyldige tegn."]}

@@ -38,7 +38,7 @@ def test_a_stored_lone_surrogate_does_not_break_the_task_page(browser, api, tre_
     # The API refuses it now (422) …
     r = api("kari.gamleoslo").put(f"/api/v1/tasks/{task.id}/draft", data='{"data": {"kommentar": "a\\ud800b"}}',
                                   headers={"Content-Type": "application/json"})
-    assert r.status_code == 422 and r.json["details"] == {"data/kommentar": ["Ugyldige tegn."]}
+    assert r.status_code == 422 and r.json["details"] == {"data/kommentar": ["Inneholder ugyldige tegn."]}
     # … but a draft stored before that (or by another path) is shown with U+FFFD in its place.
     db.session.execute(sa.update(OpenTask).where(OpenTask.id == task.id).values(draft={"kommentar": "a\ud800b"}))
     db.session.commit()
@@ -91,9 +91,9 @@ def test_the_read_behind_a_409_is_logged(api, tre_baner, clock_at, users):
     samtykke = _task(case.id, "samtykke")
     r = kari.post(f"/api/v1/tasks/{samtykke.id}/complete", json={"data": {}, "version": 0})
     assert r.status_code == 409 and _reads(users["kari.gamleoslo"].id, "complete_task") == {case.id}
-    # A message the case does not wait for: 409, and the read stands.
-    r = kari.post(f"/api/v1/cases/{case.id}/messages", json={"name": "bolig_tilbudt", "payload": {}})
-    assert r.status_code == 409 and _reads(users["kari.gamleoslo"].id, "message") == {case.id}
+    # A draft for the task that is gone: 409, and the read stands.
+    r = kari.put(f"/api/v1/tasks/{task_id}/draft", json={"data": {}})
+    assert r.status_code == 409 and _reads(users["kari.gamleoslo"].id, "draft") == {case.id}
 
 
 def test_every_answer_carries_a_request_id_and_a_500_shows_only_that(browser, api, ctx, monkeypatch, caplog):
