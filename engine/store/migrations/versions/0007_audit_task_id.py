@@ -1,7 +1,7 @@
 """audit trail: index on task_id
 
-Revision ID: 0006_audit_task_id
-Revises: 0005_auth
+Revision ID: 0007_audit_task_id
+Revises: 0006_consent
 Create Date: 2026-11-28 11:40:00
 
 A task that is no longer open is looked up in the audit trail by its id, to tell the loser of a
@@ -10,8 +10,8 @@ index that look-up reads the whole trail.
 """
 from alembic import op
 
-revision = '0006_audit_task_id'
-down_revision = '0005_auth'
+revision = '0007_audit_task_id'
+down_revision = '0006_consent'
 branch_labels = None
 depends_on = None
 
