@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=engine $(VENV)/bin/flask
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets browser secret migrate run test test-only lint bench clean
+.PHONY: install assets browser secret migrate run test test-only lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: install
 
 test-only:
 	$(PY) -m pytest
+
+# Refresh the README's screenshots (the tests themselves write only to the git-ignored instance/screenshots).
+screenshots: install assets browser
+	TILBOLIG_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser tests/ops/test_browser.py
 
 bench: install
 	$(PY) bench/run.py

@@ -15,7 +15,10 @@ from tests.web.conftest import open_case, web_rik  # noqa: F401 - shared fixture
 CHROMIUM = os.environ.get("TILBOLIG_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Where the browser tests put their screenshots: a folder git ignores, so a test run never rewrites a
+#: tracked file. ``make screenshots`` runs the browser tests with this set to docs/screenshots.
+SCREENSHOTS = Path(os.environ.get("TILBOLIG_SCREENSHOTS")
+                   or Path(__file__).resolve().parents[2] / "instance" / "screenshots")
 
 
 def _chromium_path() -> str | None:
