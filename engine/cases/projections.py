@@ -27,8 +27,19 @@ def _execute(statement: Any, params: Any = None) -> Any:
         else db.session.connection().execute(statement)
 
 
-def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> list[Change]:
-    """Insert rows for newly READY human tasks and delete rows of tasks that are no longer ready."""
+def missed_watch_probe(case_id: int) -> Any:
+    """Has a deadline watch of the case fired before its step opened?  (Folded into the case UPDATE.)"""
+    return sa.exists().where(AuditEvent.case_id == case_id, AuditEvent.type == "deadline.overdue",
+                             AuditEvent.task_id.is_(None))
+
+
+def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
+                  missed_watches: bool = True) -> list[Change]:
+    """Insert rows for newly READY human tasks and delete rows of tasks that are no longer ready.
+
+    ``missed_watches`` false (the caller's UPDATE found no watch that fired early) skips the
+    audit lookup in ``_mark_late_steps``.
+    """
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
     existing = {r.id: r for r in db.session.connection().execute(
@@ -52,7 +63,8 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> 
         events.append(Change("task.created", element_id=t.element_id, task_id=task_id,
                              data={"name": t.name, "lane": t.lane, "role": t.role}))
     if rows:
-        _mark_late_steps(case, rows, now)
+        if missed_watches:
+            _mark_late_steps(case, rows, now)
         _execute(sa.insert(OpenTask), rows)
     return events
 

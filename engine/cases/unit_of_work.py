@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.bpmn.lanes import Actor
@@ -51,14 +52,23 @@ STALE = "Saken ble endret av noen andre. Last siden på nytt."
 
 ChangeHook = Callable[[int, list[Change]], object]     # return values are ignored
 AfterCommitHook = Callable[[int], object]
+#: ``guard(case_id)`` → a boolean SQL expression: "may this hook have work for the case?"
+Guard = Callable[[int], Any]
 
 
 @dataclass
 class Hooks:
-    """Work other subsystems attach to every case change (registered once per app)."""
+    """Work other subsystems attach to every case change (registered once per app).
+
+    ``guards`` lets a hook skip a statement that usually finds nothing (no active webhook
+    subscription, no held inbound event): the guard's expression is evaluated in the ``RETURNING``
+    clause of the case's version-checked UPDATE — the statement the step runs anyway — and a hook
+    whose guard says *no* is not called.  A hook without a guard always runs.
+    """
 
     on_changes: list[ChangeHook] = field(default_factory=list)
     after_commit: list[AfterCommitHook] = field(default_factory=list)
+    guards: dict[Any, Guard] = field(default_factory=dict)
 
 
 def init_app(app: Flask) -> None:
@@ -167,21 +177,27 @@ class CaseUnitOfWork:
             if new_status != status.ERROR:
                 row.update(error_element=None, error_message=None, error_at=None, error_action=None)
         row["status"] = new_status
+        registry = hooks()
+        guarded = [h for h in [*registry.on_changes, *registry.after_commit] if h in registry.guards]
+        probes = [registry.guards[h](self.case_id).label(f"g{i}") for i, h in enumerate(guarded)]
+        loaded = {k: v for k, v in self.case.__dict__.items() if k in _COLUMNS}   # before the commit expires them
         try:
-            result = db.session.connection().execute(
-                sa.update(Case).where(Case.id == self.case_id, Case.version == self.version).values(**row))
-            if result.rowcount != 1:
+            found = db.session.connection().execute(
+                sa.update(Case).where(Case.id == self.case_id, Case.version == self.version).values(**row)
+                .returning(Case.id, projections.missed_watch_probe(self.case_id).label("missed"), *probes)).first()
+            if found is None:
                 raise Conflict(STALE)
+            skip = {h for h, ok in zip(guarded, found[2:]) if not ok}
             if clear_projections:
                 projections.clear(self.case_id)
             elif wf is not None:
                 events += [Change("milestone.reached", element_id=m.element_id,
                                   data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
-                events += projections.project_tasks(self.engine, self.case, wf, now)
+                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[1]))
                 events += projections.project_timers(self.engine, self.case, wf, now)
             if completed:
                 events.append(Change("case.completed"))
-            self._write_audit(events, now)
+            self._write_audit(events, now, skip)
             db.session.commit()
         except Conflict:
             db.session.rollback()
@@ -200,11 +216,11 @@ class CaseUnitOfWork:
             rt.keep_workflow(self.case_id, self.version, wf)
         else:
             rt.forget(self.case_id)
-        db.session.expire(self.case)
-        self._after_commit()
+        _set_committed(self.case, {**loaded, **row})   # no re-read of the row (and its state) we just wrote
+        self._after_commit(skip)
         return self.version
 
-    def _write_audit(self, events: list[Change], now: Any) -> None:
+    def _write_audit(self, events: list[Change], now: Any, skip: set[Any]) -> None:
         if not events:
             return
         db.session.connection().execute(sa.insert(AuditEvent), [
@@ -212,10 +228,13 @@ class CaseUnitOfWork:
                  on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id, data=ch.data)
             for ch in events])
         for hook in hooks().on_changes:     # e.g. the webhook outbox: rows in this same transaction
-            hook(self.case_id, events)
+            if hook not in skip:
+                hook(self.case_id, events)
 
-    def _after_commit(self) -> None:
+    def _after_commit(self, skip: set[Any]) -> None:
         for hook in hooks().after_commit:
+            if hook in skip:
+                continue
             try:
                 hook(self.case_id)
             except Exception:  # the change is committed; a hook failure must not undo or hide it
@@ -237,6 +256,21 @@ class CaseUnitOfWork:
             if self.mark_error:
                 mark_error(self.case_id, self.version, exc, self.action, self.actor)
             raise EngineFailure(self.failure_text, exc.element_id, exc.message) from exc
+
+
+_COLUMNS = frozenset(c.key for c in sa.inspect(Case).column_attrs)
+
+
+def _set_committed(case: Case, values: dict[str, Any]) -> None:
+    """Give the (commit-expired) case object the values we know it now has, as if loaded.
+
+    Every column we wrote or had loaded is set, so reading the case after a step costs no
+    SELECT of its row (which carries the whole workflow state); a column not known stays
+    expired and loads on first use as before.
+    """
+    for key, value in values.items():
+        if key in _COLUMNS:
+            set_committed_value(case, key, value)
 
 
 def _anchors(old: dict[str, str], data: dict[str, Any], changes: list[Change]) -> dict[str, str]:
