@@ -13,6 +13,7 @@ from engine.errors import ServiceError
 from engine.extensions import db
 from engine.timers import deadline_changes
 from engine.timers import overview as timer_overview
+from engine.timers import service as worker_service
 from engine.timers import worker as timer_worker
 
 
@@ -42,15 +43,16 @@ def _actor(username: str | None):
 @click.option("--tick", type=float, default=None, help="Seconds between ticks (default SCHEDULER_TICK_SECONDS).")
 @click.option("--name", default=None, help="Worker name in the heartbeat table.")
 def worker_cmd(once: bool, tick: float | None, name: str | None) -> None:
-    """Run a timer worker without the web server (several may run against PostgreSQL)."""
+    """Run the background worker: timers, webhook outbox and held inbound events (several may run on PostgreSQL)."""
     from engine.timers import scheduler
     scheduler.stop()        # this process is the worker; no second ticker
     seconds = tick if tick is not None else float(current_app.config.get("SCHEDULER_TICK_SECONDS", 1.0))
     worker = name or timer_worker.worker_name()
     if not once:
-        click.echo(f"{worker}: fyrer forfalte tidtakere (tikker hvert {seconds:g} s); Ctrl-C stopper")
+        click.echo(f"{worker}: fyrer forfalte tidtakere og leverer webhooks (tikker hvert {seconds:g} s); "
+                   "Ctrl-C stopper")
     try:
-        fired = timer_worker.run(worker, seconds, once=once)
+        fired = worker_service.run(worker, seconds, once=once)
     except KeyboardInterrupt:
         return
     click.echo(f"{fired} tidtaker(e) utløst")

@@ -275,3 +275,14 @@ def test_deadline_changed_and_overdue_carry_dates_but_not_the_reason(api, tre_ba
     assert changed["deadline"] == "plan" and changed["new_date"] == "2026-03-20" and changed["old_due_at"]
     assert overdue["deadline"] == "plan" and overdue["due_at"].startswith("2026-03-20")
     assert all(b"syk" not in m.body and b"Tore" not in m.body for m in receiver.received)
+
+
+def test_flask_worker_delivers_webhooks_too(api, venter, receiver, subscribe, clock_at, app, ctx):
+    """One worker command runs timers *and* the outbox: a separate web process need not tick."""
+    clock_at(2026, 3, 1, 9)
+    subscribe(receiver, ["case.opened"])
+    open_case(api)
+    db.session.remove()
+    out = ctx.test_cli_runner().invoke(args=["worker", "--once", "--name", "cli-test"]).output
+    assert "tidtaker(e) utløst" in out
+    assert receiver.types() == ["case.opened"]
