@@ -27,10 +27,27 @@ def _execute(statement: Any, params: Any = None) -> Any:
         else db.session.connection().execute(statement)
 
 
-def missed_watch_probe(case_id: int) -> Any:
-    """Has a deadline watch of the case fired before its step opened?  (Folded into the case UPDATE.)"""
-    return sa.exists().where(AuditEvent.case_id == case_id, AuditEvent.type == "deadline.overdue",
+def missed_watch_probe() -> Any:
+    """Has a deadline watch of the case fired before its step opened?  (In the case UPDATE's RETURNING.)"""
+    return sa.exists().where(AuditEvent.case_id == Case.id, AuditEvent.type == "deadline.overdue",
                              AuditEvent.task_id.is_(None))
+
+
+def timers_probe() -> Any:
+    """Has the case any timer row?  (In the case UPDATE's RETURNING: most steps of most cases have none.)"""
+    return sa.exists().where(Timer.case_id == Case.id)
+
+
+# Built once: constructing SQLAlchemy statements costs more than running them on this path.
+_OPEN_ROWS = sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
+    OpenTask.case_id == sa.bindparam("case_id"), OpenTask.origin.is_(None))   # tasks the service opened are not the workflow's
+_DELETE_TASKS = sa.delete(OpenTask).where(OpenTask.id.in_(sa.bindparam("ids", expanding=True)))
+_INSERT_TASKS = sa.insert(OpenTask)
+_TIMER_ROWS = sa.select(Timer.id, Timer.task_id, Timer.due_at, Timer.kind, Timer.element_id, Timer.deadline_key,
+                        Timer.host_task_id, Timer.host_element_id, Timer.broken_reason, Timer.name
+                        ).where(Timer.case_id == sa.bindparam("case_id"))
+_DELETE_TIMERS = sa.delete(Timer).where(Timer.id.in_(sa.bindparam("ids", expanding=True)))
+_INSERT_TIMERS = sa.insert(Timer)
 
 
 def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
@@ -42,13 +59,11 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
     """
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
-    existing = {r.id: r for r in db.session.connection().execute(
-        sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
-            OpenTask.case_id == case.id, OpenTask.origin.is_(None)))}   # tasks the service opened are not the workflow's
+    existing = {r.id: r for r in _execute(_OPEN_ROWS, {"case_id": case.id})}
     gone = set(existing) - set(ready)
     events: list[Change] = []
     if gone:
-        _execute(sa.delete(OpenTask).where(OpenTask.id.in_(gone)))
+        _execute(_DELETE_TASKS, {"ids": list(gone)})
         # Closed without being done (the stay ended, an offer made the søknader unnecessary …): say so.
         events += [Change("task.cancelled", element_id=existing[i].element_id, task_id=i,
                           data={"name": existing[i].name, "lane": existing[i].lane})
@@ -65,7 +80,7 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
     if rows:
         if missed_watches:
             _mark_late_steps(case, rows, now)
-        _execute(sa.insert(OpenTask), rows)
+        _execute(_INSERT_TASKS, rows)
     return events
 
 
@@ -108,13 +123,14 @@ def _fired(element_id: str, task_id: str, due: datetime, kind: str, deadline_key
     return events
 
 
-def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) -> list[Change]:
-    """Replace the case's timer rows; a timer that went away after its due time has fired."""
+def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
+                   had_timers: bool = True) -> list[Change]:
+    """Replace the case's timer rows; a timer that went away after its due time has fired.
+
+    ``had_timers`` false (the caller's UPDATE found no timer row of the case) skips the SELECT.
+    """
     waiting: dict[str, TimerInfo] = {t.task_id: t for t in engine.waiting_timers(wf)}
-    rows = {r.task_id: r for r in db.session.connection().execute(
-        sa.select(Timer.id, Timer.task_id, Timer.due_at, Timer.kind, Timer.element_id, Timer.deadline_key,
-                  Timer.host_task_id, Timer.host_element_id, Timer.broken_reason, Timer.name)
-        .where(Timer.case_id == case.id))}
+    rows = {r.task_id: r for r in _execute(_TIMER_ROWS, {"case_id": case.id})} if had_timers else {}
     events: list[Change] = []
     gone = [r for task_id, r in rows.items() if task_id not in waiting]
     rearmed = {t.deadline_key: t for task_id, t in waiting.items()
@@ -127,7 +143,7 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) ->
             events += _fired(row.element_id, row.task_id, due, row.kind, row.deadline_key,
                              row.host_element_id, row.host_task_id, now)
     if gone:
-        _execute(sa.delete(Timer).where(Timer.id.in_([r.id for r in gone])))
+        _execute(_DELETE_TIMERS, {"ids": [r.id for r in gone]})
     for t in engine.fired_at_once(wf):     # armed and fired within this one step: never had a row
         if t.task_id not in rows and t.task_id not in waiting and t.due is not None:
             events += _fired(t.element_id, t.task_id, t.due, t.kind, t.deadline_key,
@@ -157,7 +173,7 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime) ->
         if t.kind == "deadline" and t.host_task_id and t.due is not None:
             _execute(sa.update(OpenTask).where(OpenTask.id == t.host_task_id).values(due_at=t.due))
     if inserts:
-        _execute(sa.insert(Timer), inserts)
+        _execute(_INSERT_TIMERS, inserts)
     return events
 
 

@@ -52,8 +52,8 @@ STALE = "Saken ble endret av noen andre. Last siden på nytt."
 
 ChangeHook = Callable[[int, list[Change]], object]     # return values are ignored
 AfterCommitHook = Callable[[int], object]
-#: ``guard(case_id)`` → a boolean SQL expression: "may this hook have work for the case?"
-Guard = Callable[[int], Any]
+#: ``guard()`` → a boolean SQL expression correlated to ``cases.id``: "may this hook have work for the case?"
+Guard = Callable[[], Any]
 
 
 @dataclass
@@ -177,14 +177,12 @@ class CaseUnitOfWork:
             if new_status != status.ERROR:
                 row.update(error_element=None, error_message=None, error_at=None, error_action=None)
         row["status"] = new_status
-        registry = hooks()
-        guarded = [h for h in [*registry.on_changes, *registry.after_commit] if h in registry.guards]
-        probes = [registry.guards[h](self.case_id).label(f"g{i}") for i, h in enumerate(guarded)]
+        guarded, probes = _probes(hooks())
         loaded = {k: v for k, v in self.case.__dict__.items() if k in _COLUMNS}   # before the commit expires them
         try:
             found = db.session.connection().execute(
                 sa.update(Case).where(Case.id == self.case_id, Case.version == self.version).values(**row)
-                .returning(Case.id, projections.missed_watch_probe(self.case_id).label("missed"), *probes)).first()
+                .returning(*probes)).first()
             if found is None:
                 raise Conflict(STALE)
             skip = {h for h, ok in zip(guarded, found[2:]) if not ok}
@@ -193,8 +191,8 @@ class CaseUnitOfWork:
             elif wf is not None:
                 events += [Change("milestone.reached", element_id=m.element_id,
                                   data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
-                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[1]))
-                events += projections.project_timers(self.engine, self.case, wf, now)
+                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[0]))
+                events += projections.project_timers(self.engine, self.case, wf, now, had_timers=bool(found[1]))
             if completed:
                 events.append(Change("case.completed"))
             self._write_audit(events, now, skip)
@@ -259,6 +257,21 @@ class CaseUnitOfWork:
 
 
 _COLUMNS = frozenset(c.key for c in sa.inspect(Case).column_attrs)
+_PROBES: dict[tuple[Any, ...], list[Any]] = {}
+
+
+def _probes(registry: Hooks) -> tuple[list[Any], list[Any]]:
+    """The guarded hooks and the ``RETURNING`` columns of the case UPDATE (built once per hook set).
+
+    The first two columns are the projections' own probes (a deadline watch that fired before
+    its step opened; any timer row), then one per guarded hook.
+    """
+    guarded = [h for h in [*registry.on_changes, *registry.after_commit] if h in registry.guards]
+    key = tuple(guarded)
+    if key not in _PROBES:
+        _PROBES[key] = [projections.missed_watch_probe().label("missed"), projections.timers_probe().label("timers"),
+                        *(registry.guards[h]().label(f"g{i}") for i, h in enumerate(guarded))]
+    return guarded, _PROBES[key]
 
 
 def _set_committed(case: Case, values: dict[str, Any]) -> None:

@@ -14,10 +14,11 @@ from flask import Flask
 
 from engine.cases import unit_of_work
 from engine.events import inbox, outbox
+from engine.store.models import Case
 from engine.store.webhooks import HELD, InboundEvent, WebhookSubscription
 
 
-def any_subscription(case_id: int) -> Any:
+def any_subscription() -> Any:
     """Guard of ``outbox.enqueue``: is there an active subscription at all?  (Usually not.)
 
     Evaluated in the case's own UPDATE, in the same transaction as the rows ``enqueue`` would
@@ -26,13 +27,13 @@ def any_subscription(case_id: int) -> Any:
     return sa.exists().where(WebhookSubscription.active.is_(True))
 
 
-def any_held_event(case_id: int) -> Any:
+def any_held_event() -> Any:
     """Guard of ``inbox.deliver_held``: does the case have a held inbound event?  (Usually not.)
 
     An event held by another transaction after this UPDATE is delivered by the receiving request
     itself or the worker's next tick, as before when it arrived just after the SELECT.
     """
-    return sa.exists().where(InboundEvent.case_id == case_id, InboundEvent.state == HELD)
+    return sa.exists().where(InboundEvent.case_id == Case.id, InboundEvent.state == HELD)
 
 
 def init_app(app: Flask) -> None:
