@@ -125,6 +125,14 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 20) -> list[
 
 
 def main() -> None:
+    import sqlalchemy as sa
+
+    from bench.timers import _ensure_database
+    try:
+        _ensure_database(os.environ.get("TILBOLIG_BENCH_PG", DEFAULT_URL))
+    except sa.exc.OperationalError as exc:
+        print(f"\nInbox on PostgreSQL: skipped, not reachable ({str(exc).splitlines()[0]})")
+        return
     rows = measure()
     print("\nInbox on PostgreSQL (one bydel caseworker, first page of 1,000 rows)")
     print(f"{'':52} {'p50 ms':>8} {'p95 ms':>8} {'goal':>12}")

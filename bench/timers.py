@@ -246,8 +246,12 @@ def main() -> list[dict]:
     for r in rows:
         print(f"  {r['workers']:>7} {r['p50'] * 1000:>10.0f} ms {r['p99'] * 1000:>5.0f} ms {r['max'] * 1000:>5.0f} ms "
               f"{r['per_s']:>14.0f}   ({r['trickle']}/{TRICKLE} trickle, {r['burst']}/{BURST} burst fired)")
-    ok = all(r["p99"] <= 1.0 for r in rows)
-    print(f"  target p99 lateness ≤ 1 s: {'met' if ok else 'NOT met'}")
+    ok = all(r["p99"] <= 0.1 for r in rows)
+    two = [r for r in rows if r["workers"] == 2]
+    fast = bool(two) and two[0]["per_s"] >= 500
+    print(f"  goal (issue 15) p99 lateness ≤ 100 ms: {'met' if ok else 'NOT met'} at {PENDING:,} pending "
+          f"(the goal is at 1,000,000)")
+    print(f"  goal (issue 15) ≥ 500 fired/s with 2 workers: {'met' if fast else 'NOT met'}")
     return rows
 
 

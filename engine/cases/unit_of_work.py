@@ -185,7 +185,7 @@ class CaseUnitOfWork:
                 .returning(*probes)).first()
             if found is None:
                 raise Conflict(STALE)
-            skip = {h for h, ok in zip(guarded, found[2:]) if not ok}
+            skip = {h for h, ok in zip(guarded, found[2:], strict=True) if not ok}
             if clear_projections:
                 projections.clear(self.case_id)
             elif wf is not None:
