@@ -24,7 +24,7 @@ def main(cases: int = 200, seed: int = 2026) -> int:
 
     from engine import create_app
     from engine.bpmn.deadlines import is_working_day
-    from engine.cli import demo
+    from engine.access import demo
     from engine.extensions import db
     from tests.routine.helpers import Routine, deploy_routine, oslo
     from tests.routine.simulation import Year, report

@@ -27,15 +27,20 @@ def _execute(statement: Any, params: Any = None) -> Any:
         else db.session.connection().execute(statement)
 
 
+#: The updated case row inside the UPDATE's RETURNING.  Spelled out: SQLite renders RETURNING
+#: columns unqualified, so ``Case.id`` there would become ``id`` — the subquery's own column.
+CASE_ROW_ID = sa.literal_column("cases.id")
+
+
 def missed_watch_probe() -> Any:
     """Has a deadline watch of the case fired before its step opened?  (In the case UPDATE's RETURNING.)"""
-    return sa.exists().where(AuditEvent.case_id == Case.id, AuditEvent.type == "deadline.overdue",
+    return sa.exists().where(AuditEvent.case_id == CASE_ROW_ID, AuditEvent.type == "deadline.overdue",
                              AuditEvent.task_id.is_(None))
 
 
 def timers_probe() -> Any:
     """Has the case any timer row?  (In the case UPDATE's RETURNING: most steps of most cases have none.)"""
-    return sa.exists().where(Timer.case_id == Case.id)
+    return sa.exists().where(Timer.case_id == CASE_ROW_ID)
 
 
 # Built once: constructing SQLAlchemy statements costs more than running them on this path.

@@ -12,9 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from engine.cases import unit_of_work
+from engine.cases import projections, unit_of_work
 from engine.events import inbox, outbox
-from engine.store.models import Case
 from engine.store.webhooks import HELD, InboundEvent, WebhookSubscription
 
 
@@ -33,7 +32,7 @@ def any_held_event() -> Any:
     An event held by another transaction after this UPDATE is delivered by the receiving request
     itself or the worker's next tick, as before when it arrived just after the SELECT.
     """
-    return sa.exists().where(InboundEvent.case_id == Case.id, InboundEvent.state == HELD)
+    return sa.exists().where(InboundEvent.case_id == projections.CASE_ROW_ID, InboundEvent.state == HELD)
 
 
 def init_app(app: Flask) -> None:

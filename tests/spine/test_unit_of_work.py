@@ -112,3 +112,25 @@ def test_a_stale_unit_of_work_changes_nothing(api, tre_baner, clock_at):
         late.commit()
     assert db.session.get(Case, case["id"]).version == case["version"] + 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events_before
+
+
+def test_the_probes_in_the_case_update_see_the_updated_cases_own_rows(api, tre_baner, clock_at, app):
+    """Given two cases, one with a timer row and one without, when each case's UPDATE runs with the
+    probes in its RETURNING, then each probe answers for that case's rows — not for any row (SQLite
+    renders RETURNING columns unqualified, which once made ``case_id = id`` compare a table with itself)."""
+    from engine.cases import projections
+    from engine.store.models import Timer
+
+    clock_at(2026, 3, 1, 9)
+    with_timer, without = open_case(api), open_case(api)
+    db.session.execute(sa.delete(Timer).where(Timer.case_id == without["id"]))
+    db.session.execute(sa.insert(Timer).values(case_id=with_timer["id"], task_id="probe-test", element_id="x",
+                                               kind="other"))
+    guarded, probes = unit_of_work._probes(unit_of_work.hooks(app))
+    answers = {}
+    for case_id in (with_timer["id"], without["id"]):
+        answers[case_id] = db.session.execute(sa.update(Case).where(Case.id == case_id).values(version=Case.version)
+                                              .returning(*probes)).one()
+    db.session.rollback()
+    assert answers[with_timer["id"]][1] and not answers[without["id"]][1]
+    assert not any(answers[without["id"]])            # no watch fired early, no timers, no subscription, nothing held
