@@ -26,12 +26,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import progress, timers
 from engine.bpmn import spec as spec_mod
 from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment, describe_failure
+from engine.bpmn.task_codec import FastTaskConverter
 
 
 class StepFailed(Exception):
@@ -163,7 +165,8 @@ class ProcessEngine:
     def __init__(self, script_engine_factory: Callable[[], PythonScriptEngine] = GuardedScriptEngine) -> None:
         self._script_engine_factory = script_engine_factory
         self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-        registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter})
+        registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
+                                                     Task: FastTaskConverter})
         self._serializer = BpmnWorkflowSerializer(registry)
 
     # -- specs ------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ def main(url: str, mode: str, name: str) -> None:
             from engine.cases import projections
             original = projections.project_timers
 
-            def project_then_hang(engine, case, wf, now):
-                events = original(engine, case, wf, now)
+            def project_then_hang(engine, case, wf, now, **kwargs):
+                events = original(engine, case, wf, now, **kwargs)
                 print(f"HOLDING {case.id}", flush=True)
                 time.sleep(600)
                 return events
