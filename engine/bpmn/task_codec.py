@@ -20,7 +20,7 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 uuid_text = functools.lru_cache(maxsize=1 << 17)(UUID.__str__)
 
 
-class FastTaskConverter(TaskConverter):  # type: ignore[misc]
+class FastTaskConverter(TaskConverter):
     """SpiffWorkflow's task converter with the id formatting cached (see the module docstring)."""
 
     def to_dict(self, task: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def _execute(statement: Any, params: Any = None) -> Any:
 
 #: The updated case row inside the UPDATE's RETURNING.  Spelled out: SQLite renders RETURNING
 #: columns unqualified, so ``Case.id`` there would become ``id`` — the subquery's own column.
-CASE_ROW_ID = sa.literal_column("cases.id")
+CASE_ROW_ID: Any = sa.literal_column("cases.id")
 
 
 def missed_watch_probe() -> Any:
