@@ -12,6 +12,8 @@ from engine.cases.queries import (
                                   case_events,
                                   case_tasks,
                                   case_timers,
+                                  completed_forms,
+                                  completed_task,
                                   get_case,
                                   get_task,
                                   list_cases,
@@ -28,7 +30,7 @@ from engine.store.status import ACTIVE, COMPLETED, ENDED, ERROR, RUNNING, SUSPEN
 __all__ = [
     "ACTIVE", "ANCHOR_KEYS", "COMPLETED", "ENDED", "ERROR", "RUNNING", "SUSPENDED", "TERMINATED",
     "CaseUnitOfWork", "Change", "actionable_tasks_query", "case_data", "case_events", "case_tasks", "case_timers",
-    "check_message",
+    "check_message", "completed_forms", "completed_task",
     "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
     "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_data", "task_schema", "task_ui_schema",
     "visible_cases_query", "wake_case", "waiting_messages",

@@ -161,6 +161,32 @@ def closed_task(actor: Actor, task_id: str, action: str) -> NoReturn:
                    {"case_id": case.id, "task_id": str(task_id)})
 
 
+def completed_task(actor: Actor, task_id: str) -> tuple[Case, AuditEvent] | None:
+    """The completion of a task that is no longer open, and its case — for a stale tab's 409.
+
+    A second «Fullfør» from an old tab finds no open row; telling the user *that it was completed*
+    (and keeping what they typed) beats «not found».  The read is checked and logged as any task
+    read; the event's values are someone else's answer and must go through consent before display.
+    """
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.task_id == str(task_id),
+                                                          AuditEvent.type == "task.completed")
+                              .order_by(AuditEvent.id.desc()).limit(1))
+    if event is None or event.case_id is None:
+        return None
+    case = access.require_read(actor, db.session.get(Case, event.case_id), "read_task")
+    db.session.commit()
+    return case, event
+
+
+def completed_forms(case: Case, event: AuditEvent) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The JSON Schema and ui-schema of the form a completed task used (the case's own version)."""
+    form = (event.data or {}).get("form")
+    if not form:
+        return None, None
+    bundle = deployments.bundle_for(case.process_version_id)
+    return bundle.form(form), bundle.form(form.replace(".schema.json", ".uischema.json"))
+
+
 def task_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
     """The JSON Schema of the task's form, from the case's own process version."""
     return deployments.bundle_for(case.process_version_id).form(row.form)

@@ -75,10 +75,33 @@ def task(task_id: str):
     return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case), actor))
 
 
+def _stale(actor, task_id: str, refusal: Conflict):
+    """A form posted for a task that is no longer open: 409 with the typed values shown again.
+
+    ``cases.get_task`` has already decided 409 (not 404) from the audit trail.  The task is gone, so
+    there is nothing to keep a draft on; the values are re-rendered (not saved) so the user can copy
+    what they wrote.  Only *their* values are shown — the completed answer is read on the case page,
+    through consent.  A task closed without completion keeps the plain 409 page.
+    """
+    found = cases.completed_task(actor, task_id)
+    if found is None:
+        raise refusal
+    case, event = found
+    schema, ui = cases.completed_forms(case, event)
+    schema = schema or {"type": "object", "properties": {}}
+    fields = formrender.build(schema, ui or {}, formrender.parse(schema, request.form), {})
+    name = (event.data or {}).get("name") or event.element_id
+    return render_template("pages/conflict.html", case=case, name=name, completed_at=event.at, fields=fields,
+                           message=_("Oppgaven «%(name)s» er allerede fullført.", name=name)), 409
+
+
 @bp.post("/oppgaver/<task_id>")
 def task_post(task_id: str):
     actor = require_actor()
-    row, case = cases.get_task(actor, task_id, acting=True)   # closed meanwhile: 409 page, not 404
+    try:
+        row, case = cases.get_task(actor, task_id, acting=True)
+    except Conflict as exc:               # closed meanwhile (the audit trail knows): 409, values kept
+        return _stale(actor, task_id, exc)
     schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
     data = formrender.parse(schema, request.form)
     name, case_id = row.name or row.element_id, case.id      # the row is gone once completed
@@ -97,7 +120,8 @@ def task_post(task_id: str):
     except FormInvalid as exc:
         return _render(row, case, actor, data, exc.errors, 422)
     except Conflict as exc:
-        return render_template("pages/conflict.html", case=case, task=row, message=exc.message), 409
+        fields = formrender.build(schema, cases.task_ui_schema(row, case) or {}, data, {})
+        return render_template("pages/conflict.html", case=case, name=name, fields=fields, message=exc.message), 409
     flash(_("«%(name)s» er fullført.", name=name), "ok")
     if actor.has(lanes.RESIDENT) and not actor.is_caseworker:
         return redirect(url_for("pages.my_page"))

@@ -180,10 +180,18 @@ def test_complete_then_a_second_completion_is_a_clear_409(browser, web_rik, cloc
     assert "Registrer kontakter" in page and "ble fullført av Kari Nordmann" in page and "Eva" in page
     other = browser("leder.gamleoslo")
     from engine.processes import runtime_state
-    # the task row is gone; a stale form posted again is a 409 with the reason (the audit trail knows the task)
-    r = other.post(f"/oppgaver/{task.id}", good)
-    assert r.status_code == 409 and "allerede fullført" in r.get_data(as_text=True)
+    # the task row is gone; a stale tab's «Fullfør» says so (409) and shows what was typed again
+    stale = good.copy()
+    stale.setlist("kontakter/0/navn", ["Ola fra gammel fane"])
+    r = other.post(f"/oppgaver/{task.id}", stale)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "Noen kom deg i forkjøpet" in html and "er allerede fullført" in html
+    assert 'value="Ola fra gammel fane"' in html and "Det du skrev" in html and "Traceback" not in html
     assert runtime_state.state() is not None
+    # someone outside the case learns nothing: still a plain 404
+    assert browser("ola.grunerlokka").post(f"/oppgaver/{task.id}", good).status_code == 404
+    # a made-up task id is still «not found»
+    assert other.post("/oppgaver/finnes-ikke", good).status_code == 404
 
 
 def test_conflict_while_completing_is_shown_as_a_message(browser, web_rik, clock_at, monkeypatch):
