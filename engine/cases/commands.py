@@ -184,7 +184,9 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
     change = Change("task.completed", actor, on_behalf, row.element_id, row.id,
                     {"name": row.name, "lane": row.lane, "on_behalf_of_resident": cap == Capacity.ON_BEHALF,
                      "fields": sorted(clean), "values": clean,   # each revision of a living plan is kept
-                     "form": row.form})                         # what consent decides by (engine.access.sharing)
+                     "form": row.form,                          # what consent decides by (engine.access.sharing)
+                     # #14: completing a task a colleague had taken is allowed, but on the record
+                     "claimed_by_other": row.claimed_by_id if row.claimed_by_id not in (None, actor.user_id) else None})
     if row.origin == consent_changes.RENEWAL_ORIGIN:   # a task the service opened: no workflow step
         return consent_changes.complete_renewal(case, row, change)
     action = {"kind": "complete", "task_id": row.id, "data": clean, "actor_id": actor.user_id}

@@ -15,24 +15,33 @@ import sqlalchemy as sa
 
 from engine import clock
 from engine.access import rules as access
+from engine.bpmn import lanes
 from engine.bpmn.lanes import LEDER, Actor
-from engine.cases.queries import actionable_tasks_query, closed_task
-from engine.errors import Forbidden
+from engine.cases.queries import actionable_tasks_query, closed_task, search_clause
+from engine.errors import BadRequest, Forbidden
 from engine.extensions import db
-from engine.store.models import AuditEvent, Case, OpenTask, Organisation
+from engine.store.models import AuditEvent, Case, OpenTask, Organisation, User
 
-MINE, ORGANISATION = "mine", "org"
+MINE, ORGANISATION, UNASSIGNED = "mine", "org", "ledige"
 #: Rows drawn at most; beyond that the filters narrow the list (the count says how many there are).
 LIMIT = 1000
+#: Rows on one page of the inbox (#14: a thousand rows at once was slow to draw and to scan).
+PAGE_SIZE = 50
+#: Orderings a user may pick besides the default (overdue first, then by due date).
+SORTS = ("frist", "navn", "sak", "nyest", "steg")
 
 
 @dataclass(frozen=True)
 class InboxFilter:
-    """What the user asked to see: one step, only overdue, only mine (claimed by me)."""
+    """What the user asked to see: one step, only overdue, mine (claimed by me) or unassigned
+    (claimed by nobody), a search in name / case number / external reference, an ordering and a page."""
 
     step: str | None = None
     overdue_only: bool = False
     scope: str = ORGANISATION
+    search: str | None = None
+    sort: str = "frist"
+    page: int = 1
 
 
 def _overdue_clause():
@@ -47,7 +56,26 @@ def inbox_query(actor: Actor, flt: InboxFilter):
         query = query.where(_overdue_clause())
     if flt.scope == MINE:
         query = query.where(OpenTask.claimed_by_id == actor.user_id)
+    elif flt.scope == UNASSIGNED:
+        query = query.where(OpenTask.claimed_by_id.is_(None))
+    found = search_clause(flt.search)
+    if found is not None:
+        query = query.where(found)
     return query
+
+
+def _order(flt: InboxFilter) -> tuple:
+    """The ORDER BY of a sort choice; every ordering ends on the task id so pages never overlap."""
+    by_due = (OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
+    if flt.sort == "navn":
+        return (Case.resident_name, *by_due)
+    if flt.sort == "sak":
+        return (Case.id, *by_due)
+    if flt.sort == "nyest":
+        return (OpenTask.created_at.desc(), OpenTask.id)
+    if flt.sort == "steg":
+        return (OpenTask.name, *by_due)
+    return (sa.case((_overdue_clause(), 0), else_=1), *by_due)
 
 
 #: What one inbox row shows of a task and of its case (``pages/inbox.html``) — nothing more is read.
@@ -58,21 +86,25 @@ CASE_COLUMNS: Any = sa.orm.Bundle("case", Case.id, Case.resident_name)
 
 
 def inbox(actor: Actor, flt: InboxFilter, limit: int = LIMIT) -> list[tuple[Any, Any, str, str]]:
-    """Rows of (task, case, bydel name, institution name): overdue first, then by due date.
+    """Rows of (task, case, bydel name, institution name) of ``flt.page`` (pages of ``limit`` rows):
+    overdue first, then by due date, unless ``flt.sort`` asks for another ordering.
 
     Task and case are plain rows with only the columns the page shows (``TASK_COLUMNS``,
     ``CASE_COLUMNS``): no ORM objects for up to 1,000 rows, and never a case's workflow state.
     """
     bydel = sa.orm.aliased(Organisation)
     inst = sa.orm.aliased(Organisation)
-    overdue_first = sa.case((_overdue_clause(), 0), else_=1)
     query = (inbox_query(actor, flt).with_only_columns(TASK_COLUMNS, CASE_COLUMNS, bydel.name, inst.name)
              .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id)
-             .order_by(overdue_first, OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
-             .limit(limit))
+             .order_by(*_order(flt)).limit(limit).offset((max(flt.page, 1) - 1) * limit))
     rows = [tuple(r) for r in db.session.execute(query)]
     access.log_listed(actor, (r[0].case_id for r in rows), "inbox")   # the inbox shows whose case it is
     return rows
+
+
+def total(actor: Actor, flt: InboxFilter) -> int:
+    """How many tasks match the filter (all pages)."""
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(inbox_query(actor, flt).subquery())) or 0)
 
 
 def steps(actor: Actor) -> list[tuple[str, str]]:
@@ -121,3 +153,50 @@ def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:
     if fresh is None:
         closed_task(actor, tid, action)
     return fresh
+
+
+def colleagues(actor: Actor, row: OpenTask) -> list[User]:
+    """Active users of the actor's organisation who may act on ``row`` (its lane and role): whom
+    the task can be given to.  Empty for someone outside a caseworker organisation."""
+    if not actor.is_caseworker or actor.organisation_id is None:
+        return []
+    case = db.session.get(Case, row.case_id)
+    if case is None:
+        return []
+    users = db.session.scalars(sa.select(User).where(User.organisation_id == actor.organisation_id,
+                                                     User.active.is_(True)).order_by(User.display_name))
+    return [u for u in users if (u.role_set & {lanes.SAKSBEHANDLER, LEDER})
+            and lanes.capacity(access.actor_for(u), access.parties(case), row.lane, row.role) is not None]
+
+
+def assign(actor: Actor, task_id: str, user_id: int) -> tuple[OpenTask, User]:
+    """Give a task to a colleague («Tildel»): someone who may act on the task gives it to a user of
+    their own organisation who may act on it too.  Taking it from someone else's claim is a
+    leader's call, as releasing is.  Audited as ``task.assigned`` (from whom, to whom)."""
+    row = db.session.get(OpenTask, str(task_id))
+    if row is None:
+        closed_task(actor, task_id, "assign")   # completed meanwhile: 409, not 404
+    case = db.session.get(Case, row.case_id)
+    access.require_act(actor, case, row.lane, row.role, "assign")
+    assert case is not None
+    target = next((u for u in colleagues(actor, row) if u.id == user_id), None)
+    if target is None:
+        db.session.rollback()
+        raise BadRequest("Oppgaven kan bare gis til en kollega i din organisasjon som kan utføre den.")
+    if row.claimed_by_id not in (None, actor.user_id, user_id) and not actor.has(LEDER):
+        db.session.rollback()
+        raise Forbidden("Oppgaven er tatt av en annen. Bare en leder kan gi den videre.")
+    tid, element_id, before = row.id, row.element_id, row.claimed_by_id
+    result = db.session.connection().execute(sa.update(OpenTask).where(OpenTask.id == tid)
+                                             .values(claimed_by_id=target.id))
+    if result.rowcount != 1:  # the task closed between the read and this write (as ``claim``)
+        db.session.rollback()
+        closed_task(actor, tid, "assign")
+    db.session.add(AuditEvent(case_id=case.id, type="task.assigned", actor_id=actor.user_id,
+                              element_id=element_id, task_id=tid,
+                              data={"from_user_id": before, "to_user_id": target.id}))
+    db.session.commit()
+    fresh = db.session.get(OpenTask, tid)
+    if fresh is None:
+        closed_task(actor, tid, "assign")
+    return fresh, target

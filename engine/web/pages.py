@@ -57,16 +57,35 @@ def home():
     return redirect(_home_for(user) if user else url_for("pages.login"))
 
 
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
 @bp.get("/innboks")
 def inbox():
     actor = require_actor()
+    scope = request.args.get("vis")
     flt = inbox_mod.InboxFilter(step=request.args.get("steg") or None,
                                 overdue_only=request.args.get("forfalt") == "1",
-                                scope=inbox_mod.MINE if request.args.get("vis") == inbox_mod.MINE else inbox_mod.ORGANISATION)
-    rows = inbox_mod.inbox(actor, flt)
+                                scope=scope if scope in (inbox_mod.MINE, inbox_mod.UNASSIGNED) else inbox_mod.ORGANISATION,
+                                search=(request.args.get("q") or "").strip()[:200] or None,
+                                sort=request.args.get("sorter") if request.args.get("sorter") in inbox_mod.SORTS else "frist",
+                                page=_page_number(request.args.get("side")))
+    rows = inbox_mod.inbox(actor, flt, limit=inbox_mod.PAGE_SIZE)
+    total = inbox_mod.total(actor, flt)
     users = user_lookup.display_names(t.claimed_by_id for t, *_ in rows)
+    pages = max(1, -(-total // inbox_mod.PAGE_SIZE))
     return render_template("pages/inbox.html", rows=rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
-                           actor=actor, limit=inbox_mod.LIMIT)
+                           actor=actor, total=total, pages=pages, page_size=inbox_mod.PAGE_SIZE,
+                           is_leader=actor.has(lanes.LEDER), sorts=_sort_labels())
+
+
+def _sort_labels() -> list[tuple[str, str]]:
+    return [("frist", _("Frist (over fristen først)")), ("navn", _("Beboerens navn")), ("sak", _("Saksnummer")),
+            ("nyest", _("Nyeste oppgaver først")), ("steg", _("Steg"))]
 
 
 @bp.post("/oppgaver/<task_id>/ta")
@@ -74,6 +93,17 @@ def claim(task_id: str):
     inbox_mod.claim(require_actor(), task_id, take=True)
     flash(_("Du har tatt oppgaven."), "ok")
     return redirect(_safe_next(request.form.get("neste")) or url_for("pages.inbox"))
+
+
+@bp.post("/oppgaver/<task_id>/tildel")
+def assign(task_id: str):
+    try:
+        user_id = int(request.form.get("til") or 0)
+    except ValueError:
+        user_id = 0
+    _row, target = inbox_mod.assign(require_actor(), task_id, user_id)
+    flash(_("Oppgaven er gitt til %(name)s.", name=target.display_name), "ok")
+    return redirect(_safe_next(request.form.get("neste")) or url_for("pages.task", task_id=task_id))
 
 
 @bp.post("/oppgaver/<task_id>/legg-tilbake")

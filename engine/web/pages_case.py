@@ -27,8 +27,16 @@ RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS = "_beboer_navn", "_beboer_br
 @bp.get("/saker")
 def case_list():
     actor = require_actor()
-    rows = cases.list_cases(actor, status=request.args.get("status") or None, limit=200)
-    return render_template("pages/cases.html", cases=rows, status_word=casepage.status_word)
+    search = (request.args.get("q") or "").strip()[:200] or None
+    sort = request.args.get("sorter") if request.args.get("sorter") in CASE_SORTS else "nyest"
+    rows = cases.list_cases(actor, status=request.args.get("status") or None, limit=200, search=search, sort=sort)
+    return render_template("pages/cases.html", cases=rows, status_word=casepage.status_word, search=search,
+                           sort=sort, sorts=[(k, _(v)) for k, v in CASE_SORTS.items()])
+
+
+#: The case list's orderings (keys of ``engine.cases.queries.CASE_SORTS``) and their labels.
+CASE_SORTS = {"nyest": "Nyeste først", "eldst": "Eldste først", "navn": "Beboerens navn",
+              "aktivitet": "Sist endret"}
 
 
 @bp.get("/saker/<int:case_id>")

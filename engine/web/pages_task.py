@@ -13,8 +13,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from engine import cases
 from engine.access import rules as access
+from engine.access import users as user_lookup
 from engine.bpmn import lanes
-from engine.cases import visibility
+from engine.cases import visibility, worklist
 from engine.errors import Conflict, FormInvalid
 from engine.web import formrender
 from engine.web.i18n import _
@@ -41,10 +42,13 @@ def _render(row, case, actor, data: dict, errors: dict | None = None, status: in
     general = (errors or {}).get("_", [])
     known_paths = _paths(fields)
     orphans = [(p, m) for p, ms in (errors or {}).items() if p != "_" and p not in known_paths for m in ms]
+    claimer = user_lookup.get(row.claimed_by_id) if row.claimed_by_id not in (None, actor.user_id) else None
     return render_template("pages/task.html", task=row, case=case, fields=fields, errors=errors or {},
                            general_errors=general + [m for _p, m in orphans], schema=schema,
                            on_behalf=cap == lanes.Capacity.ON_BEHALF, may_act=cap is not None,
-                           error_list=_error_list(fields)), status
+                           error_list=_error_list(fields), claimer=claimer,
+                           colleagues=worklist.colleagues(actor, row) if cap is not None else [],
+                           is_leader=actor.has(lanes.LEDER)), status
 
 
 def _paths(fields) -> set[str]:
