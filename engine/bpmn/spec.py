@@ -33,6 +33,11 @@ def process_specs(bundle: Any) -> list[Any]:
     return [bundle.spec, *bundle.subprocess_specs.values()]
 
 
+def called_processes(bundle: Any) -> set[str]:
+    """Keys of the processes a bundle's process calls (its call activities, at any depth)."""
+    return set(getattr(bundle, "subprocess_specs", None) or {})
+
+
 def task_specs(bundle: Any) -> Iterable[Any]:
     """Every task spec of every process of a bundle."""
     for process in process_specs(bundle):

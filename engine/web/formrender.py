@@ -107,6 +107,18 @@ def build(schema: dict, ui: dict | None, data: Mapping | None, errors: Mapping[s
     return out
 
 
+def error_list(fields: list[Field]) -> list[tuple[str, str, str]]:
+    """(dom id, label, message) of every error in a field tree, for the summary at the top of a
+    form: each message names its field, so seven «Feltet må fylles ut.» can be told apart."""
+    out: list[tuple[str, str, str]] = []
+    for f in fields:
+        out += [(f.dom_id, f.label, m) for m in f.errors]
+        out += error_list(f.children)
+        for r in f.rows:
+            out += error_list(r)
+    return out
+
+
 def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root: dict, path: str,
            required: bool) -> Field:
     if value is None and "default" in schema:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from engine import cases
+from engine import cases, forms
 from engine.access import users
 from engine.bpmn import lanes, spec
 from engine.cases import visibility
@@ -22,6 +22,7 @@ from engine.web.page_base import bp, require_actor
 #: The process a «Ny sak» starts when several are deployed (PROCESS.md).
 MAIN_PROCESS = "institusjon_til_bolig"
 RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS = "_beboer_navn", "_beboer_bruker", "_institusjon", "_prosess"
+EXTERNAL_REF = "_ekstern_ref"
 
 
 @bp.get("/saker")
@@ -96,10 +97,17 @@ def case_diagram(case_id: int):
 
 
 def _processes() -> list[ProcessVersion]:
-    """The newest version of every deployed process, the main routine first."""
+    """The newest version of every process a caseworker may start, the main routine first.
+
+    A process called by another deployed process (the stay, the housing clarification …) starts
+    inside its parent, never on its own; neither does one without a start form to refer with.
+    """
     keys = deployments.process_keys()
     versions = [v for v in (deployments.latest_version(k) for k in keys) if v is not None]
-    return sorted(versions, key=lambda v: (v.process_key != MAIN_PROCESS, v.name or v.process_key))
+    bundles = {v.id: deployments.bundle_for(v.id) for v in versions}
+    called = set().union(*(spec.called_processes(b) for b in bundles.values())) if bundles else set()
+    startable = [v for v in versions if v.process_key not in called and spec.start_form(bundles[v.id].spec)]
+    return sorted(startable, key=lambda v: (v.process_key != MAIN_PROCESS, v.name or v.process_key))
 
 
 def _start_schema(pv: ProcessVersion | None) -> dict:
@@ -130,7 +138,8 @@ def new_case():
     data, errors, extra, status = {}, {}, {}, 200
     if request.method == "POST":
         data = formrender.parse(schema, request.form)
-        extra = {k: (request.form.get(k) or "").strip() for k in (RESIDENT_NAME, RESIDENT_USER, INSTITUTION)}
+        extra = {k: (request.form.get(k) or "").strip()[:200]
+                 for k in (RESIDENT_NAME, RESIDENT_USER, INSTITUTION, EXTERNAL_REF)}
         _fill_from_case_fields(schema, data, extra, org)
         action = request.form.get("_handling", "")
         if action.startswith(("add:", "remove:")):
@@ -138,10 +147,13 @@ def new_case():
         elif pv is None:
             errors = {"_": [_("Ingen prosess er tatt i bruk ennå.")]}
             status = 422
+        elif errors := _check(schema, data, extra):
+            status = 422                      # every field in one round, before anything is written
         else:
             try:
-                new = cases.open_case(actor, pv.process_key, org.id, extra[INSTITUTION] or "-",
-                                      {"name": extra[RESIDENT_NAME], "username": extra[RESIDENT_USER] or None}, data)
+                new = cases.open_case(actor, pv.process_key, org.id, extra[INSTITUTION],
+                                      {"name": extra[RESIDENT_NAME], "username": extra[RESIDENT_USER] or None}, data,
+                                      external_ref=extra[EXTERNAL_REF] or None)
             except FormInvalid as exc:
                 errors, status = _onto_case_fields(exc.errors), 422
             except Unprocessable as exc:
@@ -149,8 +161,6 @@ def new_case():
             else:
                 flash(_("Saken er opprettet."), "ok")
                 return redirect(url_for("pages.case", case_id=new.id))
-    if not errors.get(RESIDENT_NAME) and request.method == "POST" and not extra.get(RESIDENT_NAME):
-        errors = {**errors, RESIDENT_NAME: [_("Feltet må fylles ut.")]}
     institutions = users.organisations("institusjon")
     residents = users.active_residents()
     ui = dict(_start_ui(pv))
@@ -158,9 +168,34 @@ def new_case():
         if key in (schema.get("properties") or {}):
             ui[key] = {**(ui.get(key) or {}), "ui:widget": "hidden"}
     fields = formrender.build(schema, ui, data, errors)
+    labels = {RESIDENT_NAME: _("Beboerens navn"), RESIDENT_USER: _("Beboerens brukerkonto"),
+              INSTITUTION: _("Institusjon"), EXTERNAL_REF: _("Ekstern referanse")}
+    summary = [(f"f-{k}", label, m) for k, label in labels.items() for m in errors.get(k, [])]
     return render_template("pages/new_case.html", fields=fields, errors=errors, extra=extra, org=org,
                            institutions=institutions, residents=residents, processes=processes, chosen=chosen,
-                           names=(RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS)), status
+                           error_list=summary + formrender.error_list(fields), general_errors=errors.get("_", []),
+                           names=(RESIDENT_NAME, RESIDENT_USER, INSTITUTION, PROCESS, EXTERNAL_REF)), status
+
+
+def _check(schema: dict, data: dict, extra: dict[str, str]) -> dict[str, list[str]]:
+    """Every error of the page at once: the case's own fields and the henvisning (#14: no second
+    round after the first is fixed).  The use case checks again; this is for the person."""
+    errors: dict[str, list[str]] = {}
+    if not extra.get(RESIDENT_NAME):
+        errors[RESIDENT_NAME] = [_("Skriv beboerens navn.")]
+    slug = extra.get(INSTITUTION)
+    inst = users.organisation_by_slug(slug) if slug else None
+    if not slug:
+        errors[INSTITUTION] = [_("Velg institusjon.")]
+    elif inst is None or inst.kind != "institusjon":
+        errors[INSTITUTION] = [_("Velg en institusjon fra listen.")]
+    if extra.get(RESIDENT_USER) and users.by_username(extra[RESIDENT_USER]) is None:
+        errors[RESIDENT_USER] = [_("Velg en brukerkonto fra listen.")]
+    if schema.get("properties"):
+        for path, messages in _onto_case_fields(forms.validate(schema, forms.strip_empty(data))).items():
+            if path not in errors:            # a shared field's own message says it better
+                errors[path] = messages
+    return errors
 
 
 #: Henvisning fields that repeat what the case itself records: filled from the case fields, not asked twice.

@@ -46,7 +46,7 @@ def _render(row, case, actor, data: dict, errors: dict | None = None, status: in
     return render_template("pages/task.html", task=row, case=case, fields=fields, errors=errors or {},
                            general_errors=general + [m for _p, m in orphans], schema=schema,
                            on_behalf=cap == lanes.Capacity.ON_BEHALF, may_act=cap is not None,
-                           error_list=_error_list(fields), claimer=claimer,
+                           error_list=formrender.error_list(fields), claimer=claimer,
                            colleagues=worklist.colleagues(actor, row) if cap is not None else [],
                            is_leader=actor.has(lanes.LEDER)), status
 
@@ -58,17 +58,6 @@ def _paths(fields) -> set[str]:
         out |= _paths(f.children)
         for r in f.rows:
             out |= _paths(r)
-    return out
-
-
-def _error_list(fields) -> list[tuple[str, str, str]]:
-    """(dom id, label, message) of every error, for the summary at the top of the form."""
-    out = []
-    for f in fields:
-        out += [(f.dom_id, f.label, m) for m in f.errors]
-        out += _error_list(f.children)
-        for r in f.rows:
-            out += _error_list(r)
     return out
 
 

@@ -162,7 +162,7 @@ def test_bydel_caseworker_starts_a_case_with_the_henvisning(page, web_rik):
     page.get_by_role("link", name="Ny sak").click()
     page.get_by_role("button", name="Opprett saken").click()
     assert page.locator("#feiloppsummering").is_visible()
-    assert "Feltet må fylles ut" in page.locator("#f-_beboer_navn-error").inner_text()
+    assert "Skriv beboerens navn" in page.locator("#f-_beboer_navn-error").inner_text()
     page.get_by_label("Beboerens navn").fill("Nina Nyhenvist")
     page.locator("#f-_institusjon").select_option("bygdoy")
     page.get_by_label("Innflyttingsdato (T0)").fill(_today())

@@ -118,3 +118,33 @@ def test_leader_releases_a_colleagues_claim_and_completing_a_taken_task_is_told_
     assert r.status_code == 302, r.get_data(as_text=True)[:3000]
     done = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.type == "task.completed", AuditEvent.task_id == task_id))
     assert done.data["claimed_by_other"] == _user("leder.gamleoslo").id
+
+
+def test_new_case_names_every_error_in_one_round_and_says_velg_institusjon(browser, web_rik):
+    kari = browser("kari.gamleoslo")
+    r = kari.post("/saker/ny", {"_prosess": "web_rik", "_beboer_navn": "", "_institusjon": "",
+                                "innflytting": "", "vurdering": "", "_handling": "send"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="feiloppsummering"' in html and "focus-errors.js" in html
+    summary = html[html.index('id="feiloppsummering"'):html.index("</div>", html.index('id="feiloppsummering"'))]
+    # one round: the case's own fields and the henvisning's, each named
+    assert "Beboerens navn: Skriv beboerens navn." in summary and "Institusjon: Velg institusjon." in summary
+    assert "Innflyttingsdato (T0): Feltet må fylles ut." in summary and "Finnes ikke" not in html
+    assert summary.count("<li>") == len(set(re.findall(r"<li>(.*?)</li>", summary, re.S)))   # no repeats
+    assert '<option value="">Velg institusjon</option>' in html
+    r = kari.post("/saker/ny", {"_prosess": "web_rik", "_beboer_navn": "Nils Ny", "_institusjon": "gamle-oslo",
+                                "innflytting": "2026-04-01", "vurdering": "Trenger bolig", "_handling": "send"})
+    assert r.status_code == 422 and "Velg en institusjon fra listen." in r.get_data(as_text=True)
+    r = kari.post("/saker/ny", {"_prosess": "web_rik", "_beboer_navn": "Nils Ny", "_institusjon": "bygdoy",
+                                "_ekstern_ref": "GERICA-1", "innflytting": "2026-04-01", "vurdering": "Trenger bolig",
+                                "_handling": "send"})
+    assert r.status_code == 302
+    assert "Nils Ny" in kari.get("/innboks?q=gerica-1").get_data(as_text=True)
+
+
+def test_new_case_offers_only_processes_that_can_be_started(browser, real_process):
+    html = browser("kari.gamleoslo").get("/saker/ny").get_data(as_text=True)
+    # the five called sub-processes start inside the routine: only the routine itself is offered
+    assert '<input type="hidden" name="_prosess" value="institusjon_til_bolig">' in html
+    for called in ("opphold_pa_institusjon", "boligavklaring", "samarbeidsmoter", "evaluering", "fristvakt_innflytting"):
+        assert f'value="{called}"' not in html

@@ -297,7 +297,7 @@ def test_new_case_for_bydel_caseworkers_only_with_field_errors(browser, web_rik)
     r = kari.post("/saker/ny", {"_prosess": "web_rik", "_beboer_navn": "", "_institusjon": "bygdoy",
                                 "innflytting": "", "vurdering": "", "_handling": "send"})
     html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "Feltet må fylles ut" in html
+    assert r.status_code == 422 and "Feltet må fylles ut" in html and "Skriv beboerens navn." in html
     r = kari.post("/saker/ny", {"_prosess": "web_rik", "_beboer_navn": "Nils Ny", "_institusjon": "bygdoy",
                                 "_beboer_bruker": "beboer.test", "innflytting": "2026-04-01", "vurdering": "Trenger bolig",
                                 "_handling": "send"})
