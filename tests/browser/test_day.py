@@ -52,3 +52,68 @@ def test_a_stale_tab_completing_a_completed_task_gets_409_and_keeps_the_typed_va
     old_tab.get_by_role("link", name="Se saken").click()
     old_tab.wait_for_url(f"**/saker/{case.id}")
     old_tab.close()
+
+
+def test_search_the_inbox_give_a_task_to_a_colleague_and_a_leader_releases_it(page, tre_baner):
+    made = {}
+    for name in ("Anne Andersen", "Bjørn Berg", "Cecilie Carlsen"):
+        c = open_case("tre_baner", data={"innflytting": _today(), "deler": "4"})
+        c.resident_name = name
+        db.session.commit()
+        made[name] = _task(c.id, "registrer").id
+    login(page, "kari.gamleoslo")
+    page.get_by_label("Søk").fill("bjørn")
+    page.get_by_label("Søk").press("Enter")
+    rows = page.locator("#inbox tbody tr")
+    assert rows.count() == 1 and "Bjørn Berg" in rows.first.inner_text()
+    assert "1 oppgave" in page.locator("#inbox-count").inner_text()
+    # sort by name, unassigned only
+    page.get_by_label("Søk").fill("")
+    page.get_by_label("Sorter etter").select_option("navn")
+    page.get_by_role("button", name="Filtrer").click()
+    assert [rows.nth(i).get_attribute("data-task") for i in range(3)] == [made[n] for n in sorted(made)]
+    # give Bjørn's task to the leader, from the task page
+    page.goto(f"/oppgaver/{made['Bjørn Berg']}")
+    page.get_by_label("Gi oppgaven til en kollega").select_option(label="Per Lie (leder, Gamle Oslo)")
+    page.get_by_role("button", name="Gi oppgaven videre").click()
+    assert "Oppgaven er gitt til Per Lie" in page.locator(".flashes").inner_text()
+    page.goto("/innboks?vis=ledige")
+    assert rows.count() == 2 and made["Bjørn Berg"] not in page.locator("#inbox").inner_html()
+    # Kari opening it is told who has it
+    page.goto(f"/oppgaver/{made['Bjørn Berg']}")
+    assert "Per Lie (leder, Gamle Oslo) har tatt denne oppgaven" in page.locator("#claimed-by-other").inner_text()
+    page.get_by_role("button", name="Logg ut").click()
+    # the leader gives a claim back from the inbox (Kari's own claim on Anne's task)
+    login(page, "kari.gamleoslo")
+    page.locator(f'tr[data-task="{made["Anne Andersen"]}"]').get_by_role("button", name="Ta oppgaven").click()
+    page.get_by_role("button", name="Logg ut").click()
+    login(page, "leder.gamleoslo")
+    row = page.locator(f'tr[data-task="{made["Anne Andersen"]}"]')
+    assert "Kari Nordmann" in row.inner_text()
+    row.get_by_role("button", name="Legg tilbake").click()
+    assert "Oppgaven er lagt tilbake" in page.locator(".flashes").inner_text()
+    assert page.locator(f'tr[data-task="{made["Anne Andersen"]}"]').get_by_role("button", name="Ta oppgaven").is_visible()
+
+
+def test_new_case_shows_every_error_at_once_named_and_focused(page, web_rik):
+    login(page, "kari.gamleoslo")
+    page.get_by_role("link", name="Ny sak").click()
+    assert page.locator("#f-_institusjon option").first.inner_text() == "Velg institusjon"
+    page.get_by_role("button", name="Opprett saken").click()
+    summary = page.locator("#feiloppsummering")
+    assert page.evaluate("document.activeElement.id") == "feiloppsummering"
+    text = summary.inner_text()
+    assert "Beboerens navn: Skriv beboerens navn." in text and "Institusjon: Velg institusjon." in text
+    assert "Innflyttingsdato (T0): Feltet må fylles ut." in text
+    # the summary's links lead to the fields
+    summary.get_by_role("link", name="Institusjon: Velg institusjon.").click()
+    assert page.evaluate("document.activeElement.id") == "f-_institusjon"
+    page.get_by_label("Beboerens navn").fill("Nina Nyhenvist")
+    page.locator("#f-_institusjon").select_option("bygdoy")
+    page.get_by_label("Ekstern referanse (valgfritt)").fill("GERICA-77")
+    page.get_by_label("Innflyttingsdato (T0)").fill(_today())
+    page.get_by_label("Bydelens vurdering").fill("Trenger egen bolig med oppfølging")
+    page.get_by_role("button", name="Opprett saken").click()
+    page.wait_for_url("**/saker/*")      # one round: fixed once, created
+    page.goto("/saker?q=gerica-77")
+    assert "Nina Nyhenvist" in page.locator("#cases").inner_text()
