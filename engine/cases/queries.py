@@ -71,7 +71,7 @@ def search_clause(text: str | None) -> Any:
     if not text:
         return None
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    parts = [Case.resident_name.ilike(like, escape="\\"), Case.external_ref.ilike(like, escape="\\")]
+    parts: list[Any] = [Case.resident_name.ilike(like, escape="\\"), Case.external_ref.ilike(like, escape="\\")]
     number = text.lstrip("#").strip()
     if number.isdigit() and len(number) < 10:
         parts.append(Case.id == int(number))

@@ -57,6 +57,11 @@ def home():
     return redirect(_home_for(user) if user else url_for("pages.login"))
 
 
+def _choice(raw: str | None, allowed, default: str) -> str:
+    """A value from the query string only if it is one of ``allowed``."""
+    return raw if raw is not None and raw in allowed else default
+
+
 def _page_number(raw: str | None) -> int:
     try:
         return max(1, min(int(raw or 1), 100_000))
@@ -72,7 +77,7 @@ def inbox():
                                 overdue_only=request.args.get("forfalt") == "1",
                                 scope=scope if scope in (inbox_mod.MINE, inbox_mod.UNASSIGNED) else inbox_mod.ORGANISATION,
                                 search=(request.args.get("q") or "").strip()[:200] or None,
-                                sort=request.args.get("sorter") if request.args.get("sorter") in inbox_mod.SORTS else "frist",
+                                sort=_choice(request.args.get("sorter"), inbox_mod.SORTS, "frist"),
                                 page=_page_number(request.args.get("side")))
     rows = inbox_mod.inbox(actor, flt, limit=inbox_mod.PAGE_SIZE)
     total = inbox_mod.total(actor, flt)

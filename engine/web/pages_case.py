@@ -29,7 +29,8 @@ EXTERNAL_REF = "_ekstern_ref"
 def case_list():
     actor = require_actor()
     search = (request.args.get("q") or "").strip()[:200] or None
-    sort = request.args.get("sorter") if request.args.get("sorter") in CASE_SORTS else "nyest"
+    raw = request.args.get("sorter")
+    sort = raw if raw is not None and raw in CASE_SORTS else "nyest"
     rows = cases.list_cases(actor, status=request.args.get("status") or None, limit=200, search=search, sort=sort)
     return render_template("pages/cases.html", cases=rows, status_word=casepage.status_word, search=search,
                            sort=sort, sorts=[(k, _(v)) for k, v in CASE_SORTS.items()])
