@@ -18,6 +18,8 @@ from datetime import date, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
+
+from engine import clock
 from jsonschema.exceptions import ValidationError
 
 #: Years a date field may name: the range deadlines are computed for (``engine.bpmn.norwegian_holidays``;
@@ -61,6 +63,8 @@ def _message(error: ValidationError) -> str:
         return f"Må ha minst {value} rad(er)."
     if kind == "maxItems":
         return f"Kan ha høyst {value} rader."
+    if kind == NOT_AFTER_TODAY:
+        return "Datoen kan ikke være etter i dag."
     if kind == "additionalProperties":
         return "Inneholder felt som ikke hører til skjemaet."
     return "Ugyldig verdi."
@@ -123,7 +127,19 @@ def _type_and_default_length(validator, types, instance, schema) -> Iterator[Val
                               validator_value=DEFAULT_MAX_LENGTH)
 
 
-_Validator = validators.extend(Draft202012Validator, {"type": _type_and_default_length})
+#: A date the form asks about the past (the day a report was written, the day the resident moved
+#: out): ``"x-ikkeEtterIDag": true`` refuses a day after today in Oslo (#14: 2099-12-31 was accepted).
+NOT_AFTER_TODAY = "x-ikkeEtterIDag"
+
+
+def _not_after_today(validator, wanted, instance, schema) -> Iterator[ValidationError]:
+    day = _date_of(instance, schema.get("format") or "date")
+    if wanted is True and day is not None and day > clock.today_oslo():
+        yield ValidationError("after today", validator=NOT_AFTER_TODAY, validator_value=True)
+
+
+_Validator = validators.extend(Draft202012Validator, {"type": _type_and_default_length,
+                                                      NOT_AFTER_TODAY: _not_after_today})
 
 
 def _largest_max_length(schema: object) -> int:

@@ -23,7 +23,8 @@ ROWS_MARK = "__row"
 
 @dataclass
 class Field:
-    """One thing to draw: an input, a fieldset (``group``) or a list of row fieldsets (``rows``)."""
+    """One thing to draw: an input, a fieldset (``group``), a list of row fieldsets (``rows``) or a
+    ``section`` of a long form (a fieldset of fields that holds no data of its own)."""
 
     path: str
     name: str
@@ -104,7 +105,37 @@ def build(schema: dict, ui: dict | None, data: Mapping | None, errors: Mapping[s
             continue
         out.append(_field(name, resolve(props[name], root), sub_ui, data.get(name), errors, root,
                           prefix + name, name in required))
+    return _sections(out, ui.get("ui:groups"), prefix)
+
+
+def _sections(fields: list[Field], groups: Any, prefix: str) -> list[Field]:
+    """Fields gathered into the ui-schema's ``ui:groups`` (``[{"title": …, "fields": [names]}]``):
+    each group a ``section`` (drawn as a fieldset), in the groups' order; a field no group names
+    follows in a last untitled section.  Sections hold no data: paths and posted names stay as they were.
+    """
+    if not isinstance(groups, list) or not groups:
+        return fields
+    by_name = {f.name: f for f in fields}
+    out, used = [], set()
+    for i, group in enumerate(g for g in groups if isinstance(g, dict)):
+        members = [by_name[n] for n in group.get("fields") or [] if n in by_name and n not in used]
+        used |= {f.name for f in members}
+        if members:
+            out.append(Field(path=f"{prefix}_del{i + 1}", name=f"_del{i + 1}", label=str(group.get("title") or ""),
+                             kind="section", help=group.get("description"), children=members))
+    rest = [f for f in fields if f.name not in used]
+    if rest:
+        out.append(Field(path=f"{prefix}_del{len(out) + 1}", name="", label="", kind="section", children=rest))
     return out
+
+
+def _scale(schema: dict, ui: dict) -> list[tuple[str, str]] | None:
+    """A short whole-number range (MANSA's 1–7) as radio options, labelled by ``ui:enumNames``."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if not (isinstance(low, int) and isinstance(high, int) and 0 < high - low + 1 <= 11):
+        return None
+    names = ui.get("ui:enumNames") or []
+    return [(str(v), str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(range(low, high + 1))]
 
 
 def error_list(fields: list[Field]) -> list[tuple[str, str, str]]:
@@ -158,6 +189,10 @@ def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root:
     elif t == "boolean":
         f.kind = "yesno" if widget == "radio" else "checkbox"
         f.value = value
+    elif t == "integer" and widget == "radio" and (scale := _scale(schema, ui)) is not None:
+        f.kind, f.options = "radio", scale
+        f.attrs["scale"] = True
+        f.value = "" if value is None else str(value)
     elif t in ("integer", "number"):
         f.kind = "number"
         f.attrs = {k: schema[k] for k in ("minimum", "maximum") if k in schema}

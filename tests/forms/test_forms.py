@@ -154,9 +154,37 @@ def test_ui_schema_orders_existing_fields(name):
     ui = json.loads((FORMS / name).read_text(encoding="utf-8"))
     schema = _schema(name.replace(".uischema.json", ".schema.json"))
     assert set(ui["ui:order"]) == set(schema["properties"])
+    _check_ui(ui, schema)
+
+
+#: What a ui-schema may say of a field (#14 added sections, and labels for a 1–7 scale).
+UI_KEYS = {"ui:widget", "ui:help", "ui:enumNames"}
+
+
+def _check_ui(ui: dict, schema: dict) -> None:
+    """Every key names a field of ``schema`` (or of its sub-forms, rows under ``items``); every
+    section (``ui:groups``) is titled and names existing fields, each field in one section at most."""
+    props = schema.get("properties") or {}
     for key, value in ui.items():
-        if key != "ui:order":
-            assert key in schema["properties"] and set(value) <= {"ui:widget", "ui:help"}
+        if key == "ui:order":
+            continue
+        if key == "ui:groups":
+            named = [n for g in value for n in g["fields"]]
+            assert all(g["title"] for g in value) and len(named) == len(set(named)) and set(named) <= set(props)
+            continue
+        assert key in props, key
+        own = {k for k in value if k.startswith("ui:") and k != "ui:groups"}
+        assert own <= UI_KEYS, (key, own)
+        if "ui:enumNames" in value:
+            low, high = props[key]["minimum"], props[key]["maximum"]
+            assert len(value["ui:enumNames"]) == high - low + 1
+        nested = {k: v for k, v in value.items() if not k.startswith("ui:") or k == "ui:groups"}
+        if nested:
+            sub = props[key]
+            if "items" in nested:
+                _check_ui(nested["items"], sub["items"])
+            else:
+                _check_ui(nested, sub)
 
 
 def test_dates_are_dates_and_phones_have_a_pattern():

@@ -18,8 +18,9 @@ def posted(fields: list[formrender.Field]) -> MultiDict:
     """What a browser posts for a drawn form (the hidden markers included)."""
     out = MultiDict()
     for f in fields:
-        if f.kind == "group":
-            out.update(posted(f.children))
+        if f.kind in ("group", "section"):
+            for k, v in posted(f.children).items(multi=True):
+                out.add(k, v)
         elif f.kind == "rows":
             out.add(f.path + "/__list", "1")
             for i, row in enumerate(f.rows):
