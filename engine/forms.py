@@ -18,9 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
 
 from engine import clock
-from jsonschema.exceptions import ValidationError
 
 #: Years a date field may name: the range deadlines are computed for (``engine.bpmn.norwegian_holidays``;
 #: forms may not import the engine core, so the numbers are repeated and a test keeps them equal).

@@ -21,7 +21,7 @@ from engine.cases import consent as consent_changes
 from engine.cases import messages
 from engine.cases.changes import Change
 from engine.cases.queries import closed_task
-from engine.cases.unit_of_work import ANCHOR_KEYS, CaseUnitOfWork, get_case, step
+from engine.cases.unit_of_work import ANCHOR_KEYS, MESSAGE_ANCHORS, CaseUnitOfWork, get_case, step
 from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, MessageInvalid, NotFound, Unprocessable
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
@@ -241,4 +241,7 @@ def deliver_message(actor: Actor | None, case_id: int, name: str, payload: dict[
                            {"waiting_for": engine.waiting_messages(wf)})
 
     action = {"kind": "message", "name": name, "payload": payload, **({"origin": origin} if origin else {})}
-    return step(case, action, Change("message.received", actor, data={"name": name}), run)
+    anchor = MESSAGE_ANCHORS.get(name)
+    given = {anchor[1]: payload[anchor[0]]} if anchor and isinstance(payload, dict) and payload.get(anchor[0]) else {}
+    return step(case, action, Change("message.received", actor, data={"name": name, **({"anchors": given} if given else {})}),
+                run)

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 #: Case data keys that anchor deadlines (PROCESS.md: T0, bolig tilbudt, T1).
 ANCHOR_KEYS = ("innflytting", "bolig_tilbudt_dato", "utflytting")
+#: Messages that set an anchor: message name → (payload key, anchor).  The offer's date is computed
+#: inside a called process, where the top-level data never sees it; the message itself says it.
+MESSAGE_ANCHORS = {"bolig_tilbudt": ("dato", "bolig_tilbudt_dato")}
 
 STALE = "Saken ble endret av noen andre. Last siden på nytt."
 
@@ -296,6 +299,9 @@ def _anchors(old: dict[str, str], data: dict[str, Any], changes: list[Change]) -
     anchors = {k: str(v) for k, v in old.items()}
     anchors.update({k: str(data[k]) for k in ANCHOR_KEYS if data.get(k) and k not in anchors})
     for ch in changes:
+        given = (ch.data or {}).get("anchors") if ch.type == "message.received" else None
+        if isinstance(given, dict):
+            anchors.update({k: str(v) for k, v in given.items() if k in ANCHOR_KEYS and v})
         answered = (ch.data or {}).get("values") if ch.type == "task.completed" else None
         if isinstance(answered, dict):
             anchors.update({k: str(answered[k]) for k in ANCHOR_KEYS if answered.get(k)})

@@ -172,6 +172,7 @@ class Answer:
     on_behalf: bool
     fields: list[formrender.Field]
     withheld: list[str] = field(default_factory=list)   # «Holdt tilbake: …», one sentence per reason
+    form: str | None = None                             # the form file answered (Min side picks the resident's)
 
 
 def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str], people: dict[int, str],
@@ -191,6 +192,7 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
         if not schema or not keys or visibility.hidden_element(rd, e.element_id, known):
             continue
         who = consent.Source.form(lanes.BYDEL, first) if opened else visibility.event_source(e, known)
+        form = first if opened else d.get("form") or known.get(e.element_id or "", (None, None))[0]
         # What was answered then (kept with the event); older events fall back to the case's data.
         source = d["values"] if isinstance(d.get("values"), dict) else {k: data[k] for k in keys if k in data}
         shown, held = visibility.filter_values(rd, who, source)
@@ -201,7 +203,7 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
         out.append(Answer(title or e.element_id or "", e.at,
                           people.get(e.actor_id or 0, ""), bool(e.on_behalf_of_id),
                           formrender.build(subset, None, shown, None) if shown else [],
-                          [withheld.reason(h) for h in held]))
+                          [withheld.reason(h) for h in held], form))
     return out
 
 

@@ -11,11 +11,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from engine import cases, forms
 from engine.access import users
 from engine.bpmn import lanes, spec
-from engine.cases import visibility
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
-from engine.web import casepage, formrender, withheld
+from engine.web import casepage, formrender, mypage
 from engine.web.i18n import _, format_date
 from engine.web.page_base import bp, require_actor
 
@@ -234,20 +233,7 @@ def _extra_errors(exc: Unprocessable) -> dict[str, list[str]]:
 
 @bp.get("/min-side")
 def my_page():
-    """The resident's own plan: their tasks, what has been done, and what comes next, plainly."""
+    """The resident's own plan: what comes next, what to do, what they answered (``mypage``)."""
     actor = require_actor()
     own = [c for c in cases.list_cases(actor, limit=20) if c.resident_user_id == actor.user_id]
-    items = []
-    for c in own:
-        rd = visibility.reader(actor, c)          # not the organisations' internal follow-ups
-        names = casepage.element_names(c)
-        tasks = cases.list_tasks(actor, c.id)
-        events = cases.case_events(c)
-        dls = casepage.deadlines(c, names, visibility.tasks(rd, cases.case_tasks(c)),
-                                 visibility.timers(rd, c, cases.case_timers(c)), events)
-        done = [names.get(s.event.element_id or "", (s.data or {}).get("name") or "")
-                for s in visibility.events(rd, c, events) if s.event.type == "task.completed"]
-        items.append({"case": c, "tasks": tasks, "deadlines": [d for d in dls if not d.overdue] + [d for d in dls if d.overdue],
-                      "done": done, "status": casepage.status_word(c),
-                      "consent": withheld.summary(rd.grant, rd.consent_state)})
-    return render_template("pages/my_page.html", items=items)
+    return render_template("pages/my_page.html", items=[mypage.case_view(actor, c) for c in own])

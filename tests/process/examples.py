@@ -111,7 +111,16 @@ EXAMPLES: dict[str, dict] = {
 }
 
 
+#: Days a form refuses after today (``x-ikkeEtterIDag``, #14: a report is dated when it is written,
+#: T1 is the day the resident moved).  A test whose clock stands before the example's day gets today.
+PAST_ONLY = {"statusrapport.schema.json": "statusrapport_dato", "utflytting.schema.json": "utflytting"}
+
+
 def example(form: str, **changes) -> dict:
+    from engine import clock
     data = deepcopy(EXAMPLES[form])
+    key = PAST_ONLY.get(form)
+    if key and key not in changes and str(data.get(key, "")) > clock.today_oslo().isoformat():
+        data[key] = clock.today_oslo().isoformat()
     data.update(changes)
     return data

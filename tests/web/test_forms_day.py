@@ -127,3 +127,13 @@ def test_a_report_date_or_moving_out_day_in_the_future_is_refused(clock_at):
             assert key not in forms.validate(schema, {**good, key: ok.isoformat()}), (name, ok)
         for bad in (today + timedelta(days=1), date(2099, 12, 31)):
             assert forms.validate(schema, {**good, key: bad.isoformat()})[key] == ["Datoen kan ikke være etter i dag."]
+
+
+def test_the_examples_helper_knows_every_past_only_date():
+    from tests.process.examples import PAST_ONLY
+    marked = {}
+    for p in sorted(FORMS.glob("*.schema.json")):
+        for key, node in (json.loads(p.read_text(encoding="utf-8")).get("properties") or {}).items():
+            if node.get(forms.NOT_AFTER_TODAY):
+                marked[p.name] = key
+    assert marked == PAST_ONLY
