@@ -138,6 +138,16 @@ def _scale(schema: dict, ui: dict) -> list[tuple[str, str]] | None:
     return [(str(v), str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(range(low, high + 1))]
 
 
+#: Placeholder for a new row's index in the blank row a page can add without a round trip.
+NEW_ROW = "__NY__"
+
+
+def _walk(fields: list[Field]):
+    for f in fields:
+        yield f
+        yield from _walk(f.children)
+
+
 def error_list(fields: list[Field]) -> list[tuple[str, str, str]]:
     """(dom id, label, message) of every error in a field tree, for the summary at the top of a
     form: each message names its field, so seven «Feltet må fylles ut.» can be told apart."""
@@ -176,6 +186,11 @@ def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root:
             f.rows = [build(items, item_ui, row if isinstance(row, Mapping) else {}, errors, root, f"{path}/{i}/")
                       for i, row in enumerate(rows)]
             f.attrs["item_title"] = items.get("title") or ui.get("ui:itemTitle") or "Rad"
+            # An empty row for «Legg til» in the page (rows.js); a list inside the row keeps the
+            # server round trip (one placeholder per level would be needed).
+            blank = build(items, item_ui, {}, {}, root, f"{path}/{NEW_ROW}/")
+            if not any(b.kind == "rows" for b in _walk(blank)):
+                f.attrs["blank"] = blank
             f.attrs["min"] = schema.get("minItems", 0)
             for i in range(len(rows)):
                 f.errors += list(errors.get(f"{path}/{i}", []))

@@ -188,3 +188,32 @@ def test_axe_finds_nothing_on_the_pages_this_issue_changed(page, web_rik):
     login(page, "beboer.test")
     found["/min-side"] = _axe(page)
     assert {url: v for url, v in found.items() if v} == {}
+
+
+def test_rows_are_added_and_removed_in_the_page_without_a_reload(page, web_rik):
+    case = open_case("web_rik", data={"innflytting": _today(), "vurdering": "Trenger bolig"})
+    task_id = _task(case.id, "kontakter").id
+    login(page, "kari.gamleoslo")
+    page.goto(f"/oppgaver/{task_id}")
+    page.evaluate("window.__sammeSide = true")          # gone if the page reloads
+    page.get_by_label("Dato for møtet").fill(_today())
+    page.get_by_label("Antall deltakere").fill("2")
+    add = page.locator("#f-kontakter-add")
+    add.click()
+    assert page.evaluate("document.activeElement.id") == "f-kontakter-0-navn"   # focus in the new row
+    page.keyboard.type("Ada")
+    add.click()
+    page.locator("#f-kontakter-1-navn").fill("Bo")
+    add.click()
+    page.locator("#f-kontakter-2-navn").fill("Cy")
+    page.locator("#f-kontakter-1").get_by_role("button", name="Fjern").click()
+    assert page.evaluate("window.__sammeSide") is True
+    legends = page.locator("#f-kontakter > fieldset.row > legend").all_inner_texts()
+    assert len(legends) == 2 and legends[1].endswith("2")                       # renumbered
+    page.get_by_label("Behov for booppfølging").select_option("ja")
+    page.get_by_label("privat").check()
+    page.get_by_role("button", name="Fullfør").click()
+    page.wait_for_url(f"**/saker/{case.id}")
+    page.get_by_text("Registrer kontakter –").click()
+    answer = page.locator("details.answer", has_text="Registrer kontakter").inner_text()
+    assert "Ada" in answer and "Cy" in answer and "Bo" not in answer
