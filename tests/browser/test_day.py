@@ -104,7 +104,9 @@ def test_new_case_shows_every_error_at_once_named_and_focused(page, web_rik):
     assert page.locator("#f-_institusjon option").first.inner_text() == "Velg institusjon"
     page.get_by_role("button", name="Opprett saken").click()
     summary = page.locator("#feiloppsummering")
-    assert page.evaluate("document.activeElement.id") == "feiloppsummering"
+    summary.wait_for()
+    page.wait_for_load_state("load")          # focus-errors.js runs at the end of the page
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'feiloppsummering'")
     text = summary.inner_text()
     assert "Beboerens navn: Skriv beboerens navn." in text and "Institusjon: Velg institusjon." in text
     assert "Innflyttingsdato (T0): Feltet må fylles ut." in text
