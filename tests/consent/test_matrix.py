@@ -180,6 +180,8 @@ def test_every_role_every_case_every_read_endpoint(ctx, api, users, clock_at):
             r = fetch(kind, who, url)
             body = r.get_data(as_text=True)
             for case_tag, name in MARK.findall(body):
+                if url == "/min-side" and side == "beboer" and allowed(side, case_tag, name):
+                    continue    # #14: the resident reads their own plan answers again there, as consent allows
                 leaks.append((who, url, f"{case_tag}-{name}"))
             shown = {b.case_id for tag, b in built.items()
                      if f"Matrise {tag}" in body or f'"case_id":{b.case_id},' in body.replace(" ", "")}
