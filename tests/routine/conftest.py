@@ -2,20 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 import time_machine
 
 from tests.routine.helpers import Routine, deploy_routine, oslo
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _holiday_calendar_warm() -> None:
-    """Build the Norwegian holiday calendars outside any script's time budget (see tests/process/conftest.py)."""
-    from engine.bpmn.deadlines import is_working_day
-    for year in range(2025, 2029):
-        is_working_day(date(year, 1, 1))
 
 
 @pytest.fixture()

@@ -117,6 +117,17 @@ def start_phase_on_time(r: Routine, clock: Any, case_id: int) -> None:
         r.complete(case_id, element, **changes)
 
 
+def to_boligmote(r: Routine, clock: Any, case_id: int) -> None:
+    """The start phase on time, then evaluation, statusrapport (assessed) and boligmøte by 20 May 2026."""
+    start_phase_on_time(r, clock, case_id)
+    for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
+                                  ("2026-04-20", "statusrapport", {}), ("2026-04-22", "vurder_statusrapport", {}),
+                                  ("2026-05-20", "boligmote", {"boligmote_dato": "2026-05-20"})]:
+        clock.at(day, 10)
+        r.run_timers()
+        r.complete(case_id, element, **changes)
+
+
 def to_moving_out(r: Routine, clock: Any, case_id: int, overgangsavtale: dict | None = None) -> None:
     """From the start phase to T1 = 15 June 2026, on time, with an offer on 28 May."""
     for day, action in [

@@ -23,7 +23,7 @@ from dateutil.relativedelta import relativedelta
 
 from engine import clock
 from engine.extensions import db
-from engine.store.models import AuditEvent, OpenTask
+from engine.store.models import OpenTask
 from tests.routine.helpers import OSLO, Routine, oslo
 
 #: Deadlines counted from T0 (PROCESS.md): step element id → (months, days).

@@ -2,7 +2,7 @@
 moving date, does not see the staff's internal steps, and can read again what they answered."""
 from __future__ import annotations
 
-from tests.routine.helpers import start_phase_on_time
+from tests.routine.helpers import to_boligmote
 from tests.web.conftest import Browser
 
 
@@ -16,13 +16,7 @@ def _min_side(ctx) -> str:
 def test_min_side_tells_the_offer_and_moving_date_hides_staff_steps_and_shows_own_answers(ctx, routine, clock):
     clock.at("2026-01-05", 9)
     case_id = routine.open("2026-01-05")
-    start_phase_on_time(routine, clock, case_id)
-    for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                  ("2026-04-20", "statusrapport", {}), ("2026-04-22", "vurder_statusrapport", {}),
-                                  ("2026-05-20", "boligmote", {"boligmote_dato": "2026-05-20"})]:
-        clock.at(day, 10)
-        routine.run_timers()
-        routine.complete(case_id, element, **changes)
+    to_boligmote(routine, clock, case_id)
     html = _min_side(ctx)
     assert 'id="my-offer"' not in html and 'id="my-move"' not in html        # nothing known yet: nothing said
     # the staff's own work is not the resident's to follow

@@ -9,7 +9,7 @@ import pytest
 from engine import clock as engine_clock
 from engine.bpmn.deadlines import end_of_day_utc
 from engine.web import casepage
-from tests.routine.helpers import start_phase_on_time, to_moving_out
+from tests.routine.helpers import start_phase_on_time, to_boligmote, to_moving_out
 
 
 def test_an_offer_a_month_after_t0_opens_the_utflyttingsmote_at_once_with_the_bydel_convening(routine, clock):
@@ -42,13 +42,7 @@ def test_an_offer_a_month_after_t0_opens_the_utflyttingsmote_at_once_with_the_by
 def test_an_open_soknader_task_is_closed_as_no_longer_needed_and_audited(routine, clock):
     clock.at("2026-01-05", 9)
     case_id = routine.open("2026-01-05")
-    start_phase_on_time(routine, clock, case_id)
-    for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                  ("2026-04-20", "statusrapport", {}), ("2026-04-22", "vurder_statusrapport", {}),
-                                  ("2026-05-20", "boligmote", {"boligmote_dato": "2026-05-20"})]:
-        clock.at(day, 10)
-        routine.run_timers()
-        routine.complete(case_id, element, **changes)
+    to_boligmote(routine, clock, case_id)
     assert "soknader" in routine.tasks(case_id)
     # when the offer comes while the søknader are still open
     clock.at("2026-05-22", 10)
