@@ -78,11 +78,11 @@ def test_worker_killed_mid_transaction_leaves_the_timer_to_another(api, tre_bane
     finally:
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
-    # the killed worker's transaction is rolled back by PostgreSQL; its timer is still due
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if timer_worker.drain().timers_fired:
-            break
-        time.sleep(0.1)
+    # the killed worker's transaction is rolled back by PostgreSQL; its timer is still due. Wait for
+    # the rollback on the row lock itself (a blocking FOR UPDATE, bounded by lock_timeout), not a poll.
+    db.session.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
+    db.session.execute(sa.select(Timer.id).where(Timer.case_id == held).with_for_update()).all()
+    db.session.rollback()
+    assert timer_worker.drain().timers_fired == 1
     assert Counter(e.case_id for e in fired_events()) == {held: 1, other: 1}
     assert timer_worker.drain().timers_fired == 0

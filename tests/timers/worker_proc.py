@@ -7,7 +7,7 @@ transaction, prints ``HOLDING case_id`` and then waits forever with the row lock
 from __future__ import annotations
 
 import sys
-import time
+import threading
 
 
 def main(url: str, mode: str, name: str) -> None:
@@ -23,7 +23,7 @@ def main(url: str, mode: str, name: str) -> None:
             def project_then_hang(engine, case, wf, now, **kwargs):
                 events = original(engine, case, wf, now, **kwargs)
                 print(f"HOLDING {case.id}", flush=True)
-                time.sleep(600)
+                threading.Event().wait()      # hold the open transaction until the test kills us
                 return events
             projections.project_timers = project_then_hang
         print("READY", flush=True)
