@@ -11,35 +11,19 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from datetime import date
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(cases: int = 200, seed: int = 2026) -> int:
-    import sqlalchemy as sa
     import time_machine
-    from flask_migrate import upgrade
 
-    from engine import create_app
-    from engine.bpmn.deadlines import is_working_day
-    from engine.access import demo
-    from engine.extensions import db
+    from bench.fresh import fresh_app
     from tests.routine.helpers import Routine, deploy_routine, oslo
     from tests.routine.simulation import Year, report
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='tilbolig-year-')}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SCHEDULER_ENABLED": False})
+    app = fresh_app("tilbolig-year-", SCHEDULER_ENABLED=False)
     with app.app_context():
-        if not url.startswith("sqlite"):
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
-        demo.seed_users("bench")
-        for year in range(2025, 2029):
-            is_working_day(date(year, 1, 1))
         with time_machine.travel(oslo("2026-01-01"), tick=False) as traveller:
             deploy_routine()
             result = Year(Routine(), traveller, n=cases, seed=seed).run()

@@ -15,7 +15,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,11 +65,9 @@ def _pct(values: list[float], p: float) -> float:
 
 def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
     from engine import cases as case_uc
-    from engine import create_app
-    from engine.access import demo
+    from bench.fresh import fresh_app
     from engine.processes import deployments
     from engine.events import outbox
     from engine.events import subscriptions
@@ -79,17 +76,10 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
     from engine.store.models import User
     from engine.store.webhooks import OutboxEvent
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='tilbolig-wh-')}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WEBHOOK_ALLOW_LOOPBACK": True})
+    app = fresh_app("tilbolig-wh-", WEBHOOK_ALLOW_LOOPBACK=True)
     receiver = _Receiver()
     rows: list[tuple] = []
     with app.app_context():
-        if not url.startswith("sqlite"):
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
-        demo.seed_users("bench")
         deployments.deploy({"bench.bpmn": bpmn(), "notat.schema.json": FORM}, None)
         kari = actor_for(db.session.scalar(sa.select(User).where(User.username == "kari.gamleoslo")))
         subscriptions.create_subscription(receiver.url, ["case.opened", "task.created"])
@@ -178,7 +168,7 @@ def main(cases: int = 300, latency_cases: int = 200) -> list[tuple]:
             rows.append((f"inbound 202 p50 ({label})", "200 events", f"{statistics.median(times):.1f} ms", ""))
             rows.append((f"inbound 202 p99 ({label})", "200 events", f"{_pct(times, 99):.1f} ms", ""))
     receiver.server.shutdown()
-    db_name = "PostgreSQL" if not url.startswith("sqlite") else "SQLite (WAL, synchronous=NORMAL)"
+    db_name = "SQLite (WAL, synchronous=NORMAL)" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else "PostgreSQL"
     print(f"\nWebhooks to a local receiver on 127.0.0.1 — {db_name}")
     print(f"{'':30} {'workload':>12} {'result':>12} {'note':>12}")
     for name, work, result, note in rows:

@@ -21,7 +21,7 @@ from engine.bpmn.runtime import TaskNotReady
 from engine.errors import BadRequest, Conflict, FormInvalid, NotFound, Unprocessable
 from engine.events import inbox
 from engine.extensions import db
-from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
+from engine.ops.guard import ACTIONS
 from engine.ops.guard import change as _change
 from engine.ops.guard import load as _load
 from engine.ops.guard import reason as _reason
@@ -29,7 +29,6 @@ from engine.ops.lifecycle import resume, suspend, terminate
 from engine.processes import runtime_state
 from engine.store.models import Case, OpenTask, Timer, User
 
-ACTIONS = REPAIR_ACTIONS
 __all__ = ["ACTIONS", "edit_data", "fire_timer", "move_token", "repair", "reschedule_timer", "resume", "retry",
            "suspend", "system_actor", "terminate"]
 
