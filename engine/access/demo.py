@@ -22,6 +22,8 @@ INSTITUSJONER = [
     ("ila", "Ila mestringsenhet"),
     ("sporveisgata", "Sporveisgata mestringsenhet"),
 ]
+#: The city's welfare agency: receives the bydeler's anonymised reports (Oslostandard tiltak 9).
+ETATER = [("velferdsetaten", "Velferdsetaten")]
 
 DEMO_PASSWORD = "demo1234"
 
@@ -35,6 +37,7 @@ DEMO_USERS = [
     ("prosesseier", "Nina Prosess (prosesseier)", None, "prosesseier"),
     ("admin", "Arne Drift (administrator)", None, "administrator"),
     ("beboer.test", "Tore Testbeboer (beboer)", None, "beboer"),
+    ("radgiver.vel", "Marte Aas (rådgiver, Velferdsetaten)", "velferdsetaten", "velferdsetaten"),
 ]
 
 
@@ -46,6 +49,9 @@ def seed_organisations() -> None:
     for slug, name in INSTITUSJONER:
         if slug not in existing:
             db.session.add(Organisation(slug=slug, name=name, kind="institusjon"))
+    for slug, name in ETATER:
+        if slug not in existing:
+            db.session.add(Organisation(slug=slug, name=name, kind="etat"))
     db.session.commit()
 
 

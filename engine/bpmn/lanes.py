@@ -13,7 +13,10 @@ LANES = (BEBOER, BYDEL, INSTITUSJON)
 
 SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT = (
     "saksbehandler", "leder", "prosesseier", "administrator", "beboer")
-ROLES = (SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT)
+#: Velferdsetaten's advisers: the city-wide, anonymised view of the reports and the survey (issue 16);
+#: never a party to a case, so never a reader of one.
+VELFERDSETATEN = "velferdsetaten"
+ROLES = (SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT, VELFERDSETATEN)
 #: Roles a diagram may demand of a task with the ``rolle`` property.
 TASK_ROLES = (LEDER,)
 

@@ -22,7 +22,7 @@ class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(sa.String(20))   # bydel | institusjon
+    kind: Mapped[str] = mapped_column(sa.String(20))   # bydel | institusjon | etat (Velferdsetaten)
 
 
 class User(Model):
