@@ -5,6 +5,8 @@ Each one is thin: check who may do it and what they sent, then run the engine in
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +28,7 @@ from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, Mess
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
 from engine.store import status
-from engine.store.models import AuditEvent, Case, OpenTask, Organisation, User
+from engine.store.models import AccessLog, AuditEvent, Case, OpenTask, Organisation, User
 
 
 def _organisation(slug_or_id: Any, kind: str) -> Organisation:
@@ -112,19 +114,42 @@ def open_case(actor: Actor, process_key: str, bydel: Any, institution: Any, resi
 
 
 def _authorize_task(actor: Actor, task_id: str, action: str) -> tuple[OpenTask, Case, Capacity]:
-    """The open task, its case and how ``actor`` may act — the access-log row committed first, so it
-    stands whatever the answer (409s included).  A task closed meanwhile is a 409 (:func:`closed_task`)."""
+    """The open task, its case and how ``actor`` may act; the access-log row is added, not committed.
+
+    The row rides in the transaction of whatever the caller commits next (the step, the draft), so a
+    completion costs one durable commit, not two (#15); :func:`_log_stands` commits it on its own
+    when the answer is a refusal.  A task closed meanwhile is a 409 (:func:`closed_task`); a racing
+    completion that commits after this read loses the step's version check (409 too).
+    """
     row = db.session.get(OpenTask, str(task_id))
     if row is None:
         closed_task(actor, task_id, action)
     case = db.session.get(Case, row.case_id)
     cap = access.require_act(actor, case, row.lane, row.role, action)
     assert case is not None   # require_act answers 404 for a missing case
-    db.session.commit()
-    row = db.session.get(OpenTask, str(task_id))     # fresh: a racing completion may have removed it
-    if row is None:
-        closed_task(actor, task_id, action)
     return row, case, cap
+
+
+@contextmanager
+def _log_stands() -> Iterator[None]:
+    """The access-log rows added for this request stand whatever the answer (409s, invalid forms, errors).
+
+    On success they were committed with the step.  On any exception those not yet committed (the
+    transaction rolled back, or not yet ended) are written again in a transaction of their own, so a
+    refusal is on the record exactly once.
+    """
+    pending = [o for o in db.session.new if isinstance(o, AccessLog)]
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()   # a row committed earlier keeps its identity; one rolled back loses it
+        lost = [o for o in pending if not sa.inspect(o).has_identity]
+        for o in lost:
+            db.session.add(AccessLog(at=o.at or clock.now(), user_id=o.user_id, case_id=o.case_id, action=o.action,
+                                     granted=o.granted, on_behalf_of_id=o.on_behalf_of_id))
+        if lost:
+            db.session.commit()
+        raise
 
 
 def _keep_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> None:
@@ -141,11 +166,12 @@ def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> OpenTask:
         raise BadRequest("data må være et JSON-objekt")
     row, case, cap = _authorize_task(actor, task_id, "draft")
     tid = row.id
-    _keep_draft(actor, tid, data)
-    db.session.add(AuditEvent(case_id=case.id, type="task.draft_saved", actor_id=actor.user_id,
-                              on_behalf_of_id=case.resident_user_id if cap == Capacity.ON_BEHALF else None,
-                              element_id=row.element_id, task_id=tid))
-    db.session.commit()
+    with _log_stands():
+        _keep_draft(actor, tid, data)
+        db.session.add(AuditEvent(case_id=case.id, type="task.draft_saved", actor_id=actor.user_id,
+                                  on_behalf_of_id=case.resident_user_id if cap == Capacity.ON_BEHALF else None,
+                                  element_id=row.element_id, task_id=tid))
+        db.session.commit()
     fresh = db.session.get(OpenTask, tid)
     if fresh is None:            # completed by someone else the moment after the draft was kept
         closed_task(actor, task_id, "draft")
@@ -161,6 +187,13 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any], expected_ver
     if not isinstance(data, dict):
         raise BadRequest("data må være et JSON-objekt")
     row, case, cap = _authorize_task(actor, task_id, "complete_task")
+    with _log_stands():
+        return _complete(actor, row, case, cap, data, expected_version)
+
+
+def _complete(actor: Actor, row: OpenTask, case: Case, cap: Capacity, data: dict[str, Any],
+              expected_version: int | None) -> Case:
+    """The body of :func:`complete_task` once access is decided (the access-log row is still pending)."""
     if expected_version is not None and expected_version != case.version:
         db.session.rollback()
         raise Conflict("Saken er endret siden du åpnet den. Last siden på nytt.")
