@@ -115,11 +115,13 @@ def _snapshot(template_id: int) -> dict:
 
     tpl = db.session.get(Case, template_id)
     [timer] = db.session.scalars(sa.select(Timer).where(Timer.case_id == template_id)).all()
-    snap = {"state": tpl.state, "old_due": timer.due_at.astimezone(timezone.utc).isoformat(),
-            "pos": tpl.state.index(timer.task_id),
+    from engine.bpmn import state_codec
+    text = state_codec.decode_text(tpl.state)
+    snap = {"state": text, "old_due": timer.due_at.astimezone(timezone.utc).isoformat(),
+            "pos": text.index(timer.task_id),
             "case": {c.name: getattr(tpl, c.name) for c in Case.__table__.columns if c.name not in ("id", "state")},
             "timer": {c.name: getattr(timer, c.name) for c in Timer.__table__.columns if c.name != "id"}}
-    assert snap["old_due"] in tpl.state, "the engine state should hold the due time as written"
+    assert snap["old_due"] in text, "the engine state should hold the due time as written"
     tpl.status = "suspended"
     db.session.commit()
     return snap
@@ -129,6 +131,7 @@ def _batch(snap: dict, dues: list[datetime]) -> list[int]:
     """Real cases (copies of the template) whose deadline timer is due at ``dues``."""
     import sqlalchemy as sa
 
+    from engine.bpmn import state_codec
     from engine.extensions import db
     from engine.store.models import Case, Timer
 
@@ -136,7 +139,8 @@ def _batch(snap: dict, dues: list[datetime]) -> list[int]:
     ids = []
     for due in dues:
         state = fresh_ids(snap["state"]).replace(snap["old_due"], due.isoformat())
-        cid = db.session.execute(sa.insert(Case).values(**snap["case"], state=state).returning(Case.id)).scalar_one()
+        cid = db.session.execute(sa.insert(Case).values(**snap["case"], state=state_codec.encode_text(state))
+                                 .returning(Case.id)).scalar_one()
         db.session.execute(sa.insert(Timer).values(**{**snap["timer"], "case_id": cid, "task_id": state[pos:pos + 36],
                                                      "host_task_id": None, "due_at": due}))
         ids.append(cid)

@@ -11,7 +11,7 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import spec
+from engine.bpmn import spec, state_codec
 
 _OPEN = {int(TaskState.READY), int(TaskState.WAITING), int(TaskState.STARTED), int(TaskState.ERROR)}
 _PREDICTED = {int(TaskState.MAYBE), int(TaskState.LIKELY), int(TaskState.FUTURE)}
@@ -36,17 +36,26 @@ def prune_predictions(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def migrated_state(state_json: str) -> str:
-    """The saved state ready to be restored against another version (predictions removed)."""
-    return json.dumps(prune_predictions(json.loads(state_json)))
+def readable(stored: bytes | str) -> bool:
+    """Whether stored state decodes (a case whose state cannot be read cannot be migrated)."""
+    try:
+        state_codec.decode(stored)
+    except state_codec.StateUnreadable:
+        return False
+    return True
 
 
-def missing_specs(state_json: str, to_bundle: Any) -> tuple[set[str], set[str]]:
+def migrated_state(stored: bytes | str) -> str:
+    """The saved state (any stored format) ready to be restored against another version (predictions removed)."""
+    return json.dumps(prune_predictions(state_codec.decode(stored)))
+
+
+def missing_specs(stored: bytes | str, to_bundle: Any) -> tuple[set[str], set[str]]:
     """Task specs the state names that ``to_bundle`` lacks: (open ones, finished ones)."""
     names = spec.task_spec_names(to_bundle)
     open_missing: set[str] = set()
     past_missing: set[str] = set()
-    for t in _state_tasks(prune_predictions(json.loads(state_json))):
+    for t in _state_tasks(prune_predictions(state_codec.decode(stored))):
         if t["task_spec"] not in names:
             (open_missing if t.get("state") in _OPEN else past_missing).add(t["task_spec"])
     return open_missing, past_missing

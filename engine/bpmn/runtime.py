@@ -29,7 +29,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import progress, timers
+from engine.bpmn import progress, state_codec, timers
 from engine.bpmn import spec as spec_mod
 from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment, describe_failure
@@ -189,8 +189,12 @@ class ProcessEngine:
                           d.get("messages"))   # absent: a version deployed before message schemas
 
     # -- state ------------------------------------------------------------------------------
-    def dump(self, wf: BpmnWorkflow) -> str:
-        """Spec-less instance state as JSON."""
+    def dump(self, wf: BpmnWorkflow) -> bytes:
+        """Spec-less instance state as stored: compact JSON, compressed (``state_codec``)."""
+        return state_codec.encode_text(self.dump_json(wf))
+
+    def dump_json(self, wf: BpmnWorkflow) -> str:
+        """Spec-less instance state as JSON text."""
         reg = self._serializer.registry
         reg._encoder_mode = True
         try:
@@ -200,8 +204,9 @@ class ProcessEngine:
         finally:
             reg._encoder_mode = False
 
-    def restore(self, bundle: SpecBundle, state: str) -> BpmnWorkflow:
-        dct = json.loads(state)
+    def restore(self, bundle: SpecBundle, state: bytes | str) -> BpmnWorkflow:
+        """A workflow from stored state in any format ever written (``state_codec``)."""
+        dct = state_codec.decode(state)
         dct.pop("format", None)
         wf = self._serializer.registry.restore(dct, spec=bundle.spec, subprocess_specs=bundle.subprocess_specs)
         wf.script_engine = self._script_engine_factory()   # the engine is not serialized

@@ -15,6 +15,26 @@ from engine.extensions import Model
 UTCDateTime = sa.DateTime(timezone=True)
 
 
+class StateBytes(sa.types.TypeDecorator):
+    """A case's stored workflow state: bytes (BLOB / bytea), whatever format tag they start with.
+
+    Rows written before #15 hold JSON text: on SQLite they come back as ``str`` (the column kept its
+    TEXT declaration; SQLite stores each value with its own type), on PostgreSQL migration 0008
+    converted them to UTF-8 bytes. Either way the reader gets bytes, and ``engine.bpmn.state_codec``
+    decides the format by the first byte. A ``str`` written (a new case's empty ``{}``) is stored as
+    its UTF-8 bytes, i.e. format 1.
+    """
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | str | None, dialect: sa.Dialect) -> bytes | None:
+        return value.encode() if isinstance(value, str) else value
+
+    def process_result_value(self, value: bytes | str | None, dialect: sa.Dialect) -> bytes | None:
+        return value.encode() if isinstance(value, str) else value
+
+
 class Organisation(Model):
     """A bydel or an institution (reference data: Oslo may merge bydeler, so not an enum)."""
 
@@ -99,7 +119,7 @@ class Case(Model):
     resident_name: Mapped[str] = mapped_column(sa.String(200))
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     anchors: Mapped[dict] = mapped_column(sa.JSON, default=dict)     # T0, bolig tilbudt, T1 (for lists)
-    state: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[bytes] = mapped_column(StateBytes)   # engine.bpmn.state_codec: compressed JSON
     version: Mapped[int] = mapped_column(default=1)
     error_element: Mapped[str | None] = mapped_column(sa.String(200))
     error_message: Mapped[str | None] = mapped_column(sa.Text)

@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from engine.bpmn import state_codec
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, Timer
 
@@ -49,13 +50,15 @@ def clone_cases(template_id: int, n: int) -> list[int]:
     timers = list(db.session.scalars(sa.select(Timer).where(Timer.case_id == template_id)))
     cols = {c.name: getattr(tpl, c.name) for c in Case.__table__.columns if c.name != "id"}
     ids = []
+    tpl_text = state_codec.decode_text(tpl.state)
     for _ in range(n):
-        state = fresh_ids(tpl.state)
+        text = fresh_ids(tpl_text)
+        state = state_codec.encode_text(text)
         case_id = db.session.execute(sa.insert(Case).values(**{**cols, "state": state}).returning(Case.id)).scalar_one()
         ids.append(case_id)
         rows = []
         for t in timers:
-            new_id = _new_id_for(tpl.state, state, t.task_id)
+            new_id = _new_id_for(tpl_text, text, t.task_id)
             rows.append({c.name: getattr(t, c.name) for c in Timer.__table__.columns if c.name != "id"}
                         | {"case_id": case_id, "task_id": new_id, "host_task_id": None})
         db.session.execute(sa.insert(Timer), rows)

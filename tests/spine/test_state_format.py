@@ -1,0 +1,57 @@
+"""The case state is stored compressed behind a format tag, and rows of the old format still load (#15)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from engine.bpmn import state_codec
+from engine.extensions import db
+from engine.ops import migration
+from engine.store.models import Case
+from tests.spine.test_cases import _open, _task
+
+
+def _stored(case_id: int) -> bytes:
+    db.session.rollback()
+    return db.session.execute(sa.select(Case.state).where(Case.id == case_id)).scalar_one()
+
+
+def test_a_new_case_is_stored_compressed_and_reads_back_to_the_same_json(api, tre_baner, clock_at):
+    case = _open(api, clock_at)
+    blob = _stored(case["id"])
+    assert state_codec.format_of(blob) == state_codec.FORMAT_ZSTD
+    text = state_codec.decode_text(blob)
+    assert text.startswith("{") and '"format":"tilbolig-1/spiff-1.5"' in text
+    assert len(blob) * 3 < len(text.encode())      # a fixture case compresses well over 3×
+
+
+def test_a_row_in_the_old_plain_json_format_still_loads_runs_and_is_then_rewritten(api, tre_baner, clock_at):
+    case = _open(api, clock_at)
+    text = state_codec.decode_text(_stored(case["id"]))
+    # the row as every session before #15 wrote it: plain JSON text (SQLite keeps it as TEXT)
+    old = text if db.engine.dialect.name == "sqlite" else text.encode()
+    db.session.execute(sa.text("UPDATE cases SET state = :s WHERE id = :id"), {"s": old, "id": case["id"]})
+    db.session.commit()
+    assert state_codec.format_of(_stored(case["id"])) == state_codec.FORMAT_JSON
+    task_id = _task(case, "registrer")["id"]
+    r = api("kari.gamleoslo").post(f"/api/v1/tasks/{task_id}/complete", json={"data": {}})
+    assert r.status_code == 200, r.json
+    assert r.json["version"] == 2
+    assert state_codec.format_of(_stored(case["id"])) == state_codec.FORMAT_ZSTD
+
+
+def test_unreadable_state_is_named_not_crashed_on():
+    with pytest.raises(state_codec.StateUnreadable, match="ukjent tilstandsformat 7"):
+        state_codec.decode(b"\x07garbage")
+    with pytest.raises(state_codec.StateUnreadable, match="ødelagt"):
+        state_codec.decode(b"\x02not zstd")
+    with pytest.raises(state_codec.StateUnreadable):
+        state_codec.decode(b"[1, 2]")
+
+
+def test_migration_check_reports_an_unreadable_state(api, tre_baner, clock_at):
+    case = _open(api, clock_at)
+    db.session.execute(sa.update(Case).where(Case.id == case["id"]).values(state=b"\x07x"))
+    db.session.commit()
+    row = db.session.get(Case, case["id"])
+    assert migration.check(row, None) == ["tilstanden kan ikke leses"]
