@@ -14,7 +14,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: configuration, database, engine, the unit-of-work hooks, web, CLI, scheduler."""
-    from engine import cli, config, web
+    from engine import cli, config, logs, web
     from engine.cases import consent as case_consent
     from engine.cases import unit_of_work
     from engine.events import hooks as event_hooks
@@ -26,6 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     config.load(app.config, app.instance_path, test_config)
+    if not app.testing or app.config["LOG_FORMAT"] == "json":
+        logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])   # JSON lines with the request id
     db.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "store", "migrations"),

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_ENABLED": False,
     "SCHEDULER_TICK_SECONDS": 1.0,
     "SQLITE_SYNCHRONOUS": "NORMAL",
+    # logs (engine/logs.py): "text" for a terminal, "json" (one object per line, with the request id)
+    # for production — the Procfile and gunicorn.conf.py set TILBOLIG_LOG_FORMAT=json
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    "ACCESS_LOG": False,                   # one log line per request from the app (gunicorn's own is off)
     # webhooks
     "WEBHOOK_MAX_ATTEMPTS": 8,
     "WEBHOOK_BACKOFF_BASE": 10.0,          # seconds before the first retry

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 
 from flask import Flask, current_app
 
+from engine import logs
 from engine.events import worker as events_worker
 from engine.timers import worker as timer_worker
 
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 def _events_loop(app: Flask, tick_seconds: float, stop: threading.Event) -> None:
     """Deliver due outbox rows and retry held inbound events every tick until ``stop``."""
     while not stop.is_set():
-        with app.app_context():
+        with app.app_context(), logs.bound(job_id=f"{threading.current_thread().name}:{uuid.uuid4().hex[:12]}"):
             events_worker.tick()          # never raises; failures are logged and retried next tick
         stop.wait(tick_seconds)
 

@@ -19,12 +19,13 @@ import logging
 import os
 import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from engine import cases, clock
+from engine import cases, clock, logs
 from engine.cases import consent as consent_changes
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
@@ -123,13 +124,14 @@ def beat(worker: str, fired: int) -> None:
 
 
 def tick(worker: str) -> DrainResult:
-    """One scheduler tick: drain what is due, then write the heartbeat."""
-    try:
-        result = drain()
-    finally:
-        db.session.rollback()
-    beat(worker, result.timers_fired)
-    return result
+    """One scheduler tick: drain what is due, then write the heartbeat (log lines carry one pass id)."""
+    with logs.bound(worker=worker, job_id=f"{worker}:{uuid.uuid4().hex[:12]}"):
+        try:
+            result = drain()
+        finally:
+            db.session.rollback()
+        beat(worker, result.timers_fired)
+        return result
 
 
 def next_due_in(max_seconds: float) -> float:

@@ -5,10 +5,11 @@ Thin: parse, call ``engine.ops`` / ``engine.repairs`` / ``engine.migration``, sh
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from engine.bpmn import lanes
 from engine.ops import metrics, migration, repairs
@@ -19,6 +20,7 @@ from engine.web.auth import current_user, require_actor
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 metrics_bp = Blueprint("metrics", __name__)
+access_log = logging.getLogger("tilbolig.access")
 
 
 def stuck_json(s: ops.StuckCase) -> dict[str, Any]:
@@ -86,9 +88,7 @@ def metrics_endpoint():
                             headers={"WWW-Authenticate": "Bearer"})
         if lanes.ADMINISTRATOR not in user.role_set:
             return Response("Bare administratorer kan lese målingene.\n", 403, content_type="text/plain; charset=utf-8")
-    from flask import current_app
-    text = metrics.render(current_app.extensions["tilbolig.metrics"])
-    return Response(text, content_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
 
 
 def _start_timer() -> None:
@@ -98,14 +98,16 @@ def _start_timer() -> None:
 def _observe(response):
     started = g.pop("tilbolig_started", None)
     if started is not None and request.endpoint != "metrics.metrics_endpoint":
-        from flask import current_app
-        current_app.extensions["tilbolig.metrics"].observe(request.method, response.status_code,
-                                                            time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        metrics.observe(request.method, response.status_code, seconds)
+        if current_app.config.get("ACCESS_LOG"):   # production: one JSON line per request, with its id
+            access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                            extra={"status": response.status_code, "duration_ms": round(seconds * 1000, 2),
+                                   "bytes": response.calculate_content_length(), "remote": request.remote_addr})
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["tilbolig.metrics"] = metrics.Histogram()
     app.before_request(_start_timer)
     app.after_request(_observe)
     app.register_blueprint(bp)

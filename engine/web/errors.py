@@ -13,10 +13,11 @@ import re
 import uuid
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from engine import logs
 from engine.errors import EngineFailure, ServiceError
 
 log = logging.getLogger("tilbolig.errors")
@@ -91,7 +92,20 @@ def _stamp(response):
     return response
 
 
+def _bind_request() -> None:
+    """Every log line of this request carries its id (engine.logs; the JSON logs' correlation id)."""
+    g.tilbolig_log_token = logs.bind(request_id=request_id(), method=request.method, path=request.path)
+
+
+def _unbind_request(exc: BaseException | None = None) -> None:
+    token = g.pop("tilbolig_log_token", None)
+    if token is not None:
+        logs.reset(token)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_bind_request)
+    app.teardown_request(_unbind_request)
     app.after_request(_stamp)
     app.jinja_env.finalize = safe_text
     app.jinja_env.globals["request_id"] = request_id     # the error page shows it: a person can quote it
