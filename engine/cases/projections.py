@@ -79,7 +79,10 @@ def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
             continue
         rows.append(dict(id=task_id, case_id=case.id, element_id=t.element_id, name=t.name, lane=t.lane,
                          role=t.role, form=t.form, ui_form=t.ui_form, created_at=now,
-                         organisation_id=lanes.lane_organisation(t.lane, parties)))
+                         organisation_id=lanes.lane_organisation(t.lane, parties),
+                         # every row has every key: one executemany needs one parameter shape, and a
+                         # late step (_mark_late_steps) sets these on some rows only
+                         due_at=None, overdue_at=None))
         events.append(Change("task.created", element_id=t.element_id, task_id=task_id,
                              data={"name": t.name, "lane": t.lane, "role": t.role}))
     if rows:

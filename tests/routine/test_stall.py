@@ -69,3 +69,22 @@ def test_a_step_that_opens_after_its_deadline_passed_is_overdue_from_the_start(r
     assert statusrapport.overdue_at is not None
     assert engine_clock.as_utc(statusrapport.due_at) == end_of_day_utc(date(2026, 5, 5))
     assert routine.escalations(case_id)["leder_statusrapport"] == 1
+
+
+def test_a_late_step_and_an_undated_step_opening_together_are_both_projected(routine, clock):
+    # given a case registered months after T0 (found by the HTTP bench: one overdue step and one without
+    # a deadline opening in the same completion gave the task projection two parameter shapes → 500)
+    clock.at("2026-11-28", 9)
+    case_id = routine.open("2026-01-05")
+    routine.run_timers()
+    for element in ("innflytting_registrert", "samtykke", "livskvalitet", "bydelskontakter", "kartlegging",
+                    "plan_for_oppholdet"):
+        routine.complete(case_id, element)
+    # when the first meeting is recorded as held back in January, the statusrapport (deadline passed)
+    # and the next samarbeidsmøte (two months after that meeting: due long ago, no deadline) open together
+    routine.complete(case_id, "forste_samarbeidsmote", motedato="2026-01-29")
+    # then both are open: the statusrapport overdue with the deadline it missed, the meeting without one
+    open_now = routine.tasks(case_id)
+    assert open_now["statusrapport"].overdue_at is not None
+    assert engine_clock.as_utc(open_now["statusrapport"].due_at) == end_of_day_utc(date(2026, 5, 5))
+    assert open_now["samarbeidsmote_institusjon"].overdue_at is None
