@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG = os.environ.get("TILBOLIG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/tb_timers_bench")
-PENDING = int(os.environ.get("TILBOLIG_BENCH_PENDING", "100000"))
+PENDING = int(os.environ.get("TILBOLIG_BENCH_PENDING", "1000000"))   # the goal is stated at 1M
 TRICKLE, TRICKLE_SECONDS = 300, 10.0        # 30 timers/s falling due, steadily
 BURST = int(os.environ.get("TILBOLIG_BENCH_BURST", "1000"))
 TICK = 1.0
