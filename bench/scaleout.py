@@ -78,7 +78,7 @@ class Service:
                "WEB_CONCURRENCY": str(web), "PORT": str(self.port), "TILBOLIG_LOG_LEVEL": "WARNING",
                "TILBOLIG_ACCESS_LOG": "false", "PROMETHEUS_MULTIPROC_DIR": f"/tmp/tb-bench-prom-{self.port}"}
         os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-        self.log = open(f"/tmp/tb-bench-scaleout-{self.port}.log", "w")   # errors, if any, are here
+        self.log = open(f"/tmp/tb-bench-scaleout-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         quiet = {"stdout": self.log, "stderr": subprocess.STDOUT}
         self.procs = [subprocess.Popen([str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "engine:create_app()"],
                                        cwd=ROOT, env=env, **quiet)]
@@ -137,7 +137,7 @@ def _walk(base: str, tokens: dict[str, str], cases: int, latencies: list[float],
                                         json={"data": example(form, **dates.get(element, {})) if form else {}})
             latencies.append(time.perf_counter() - t0)
             assert answer.status_code == 200, answer.text
-            tasks = answer.json()["tasks"] if "tasks" in answer.json() else tasks
+            tasks = answer.json().get("tasks", tasks)
             done += 1
     for c in clients.values():
         c.close()
