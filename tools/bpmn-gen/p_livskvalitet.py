@@ -48,7 +48,7 @@ def livskvalitet_aar() -> Diagram:
           doc="Målingsperioden januar–mai er over; rapporten til Velferdsetaten kan sendes.")
     d.flow("lk_til_rapport", "maling_og_rapport", "rapport_apner")
     d.flow("lk_til_maling", "maling_og_rapport", "registrer_livskvalitet")
-    d.add("rapporter_velferdsetaten", "userTask", "Send anonymisert rapport til Velferdsetaten", B, 3, 2,
+    d.add("rapporter_velferdsetaten", "userTask", "Send rapport til Velferdsetaten", B, 3, 2,
           props=form("livskvalitet-rapport", rolle="leder"),
           doc=("Lederoppgave: kontroller tallene tjenesten har talt opp (grupper under 5 er skjult) og send dem. "
                "Ingen navn eller andre opplysninger om enkeltpersoner forlater bydelen. " + RAPPORT))
