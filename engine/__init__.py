@@ -14,7 +14,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: configuration, database, engine, the unit-of-work hooks, web, CLI, scheduler."""
-    from engine import cli, config, logs, web
+    from engine import cli, config, logs, survey, web
     from engine.cases import consent as case_consent
     from engine.cases import unit_of_work
     from engine.events import hooks as event_hooks
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.init_app(app)      # the hook registry every case change runs
     case_consent.init_app(app)      # a completed samtykke form becomes the case's consent, in the same commit
     event_hooks.init_app(app)       # outbox rows in the change's transaction; held events after commit
+    survey.init_app(app)            # the yearly livskvalitet survey: deadline marks, frozen report, start on tick
     web.init_app(app)               # error handlers, JSON API, pages, console, webhooks in, timers API
     cli.init_app(app)               # flask deploy | seed | worker | timers | deadlines | admin | webhooks …
     scheduler.init_app(app)         # the in-process ticker (only when SCHEDULER_ENABLED)

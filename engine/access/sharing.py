@@ -118,6 +118,10 @@ FORMS: Mapping[str, FormPolicy] = MappingProxyType({
     "kriseplan.schema.json": FormPolicy("plan", resident=True, fields={"ved_rusepisode": "rus"}),
     # -- a leader's follow-up of a missed deadline ---------------------------------------------
     "oppfolging-frist.schema.json": FormPolicy(INTERN),
+    # -- the yearly livskvalitet survey (#16): the bydel's own count; its instance has no other party,
+    # and what leaves the bydel is the anonymised report (engine.survey), never these answers ---------
+    "livskvalitet-aarlig.schema.json": FormPolicy(INTERN),
+    "livskvalitet-rapport.schema.json": FormPolicy(INTERN),
     # -- messages from outside (payload forms) -------------------------------------------------
     "melding-bolig-tilbudt.schema.json": FormPolicy("bolig", fields={"dato": SAKSGANG}),
     "melding-opphold-avsluttet.schema.json": FormPolicy(SAKSGANG),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.cli import admin, commands, timers, users, webhooks
+from engine.cli import admin, commands, survey, timers, users, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(admin.admin_group)
     webhooks.init_app(app)      # webhooks …, outbox deliver
     users.init_app(app)         # users revoke | link-pid (#13)
+    survey.init_app(app)        # survey start --year (#16)

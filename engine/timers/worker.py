@@ -20,10 +20,12 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from engine import cases, clock, logs
 from engine.cases import consent as consent_changes
@@ -123,13 +125,34 @@ def beat(worker: str, fired: int) -> None:
     db.session.commit()
 
 
+TICK_HOOKS = "tilbolig.tick_hooks"
+
+
+def add_tick_hook(app: Flask, hook: Callable[[DrainResult], object]) -> None:
+    """Run ``hook`` after every tick's drain (scheduler and ``flask worker``), e.g. the yearly survey start.
+
+    Registered by the part that owns the work (the composition root calls its ``init_app``), so the
+    timers part never imports it.
+    """
+    hooks = app.extensions.setdefault(TICK_HOOKS, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 def tick(worker: str) -> DrainResult:
-    """One scheduler tick: drain what is due, then write the heartbeat (log lines carry one pass id)."""
+    """One scheduler tick: drain what is due, run the tick hooks, then write the heartbeat (log lines carry
+    one pass id)."""
     with logs.bound(worker=worker, job_id=f"{worker}:{uuid.uuid4().hex[:12]}"):
         try:
             result = drain()
         finally:
             db.session.rollback()
+        for hook in current_app.extensions.get(TICK_HOOKS, []):
+            try:
+                hook(result)
+            except Exception:  # noqa: BLE001 - a failing hook must not stop timers from firing
+                db.session.rollback()
+                log.exception("tick hook %s failed", hook)
         beat(worker, result.timers_fired)
         return result
 

@@ -20,6 +20,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     pages_case,
     pages_consent,
     pages_task,
+    survey_pages,
     timers_api,
     webhooks_api,
 )

@@ -114,7 +114,20 @@ INVALID: dict[str, tuple[dict, set]] = {
         _with(_without(E["evaluering.schema.json"], "plan_endringer"), evaluering_deltakere=[]),
         {("plan_endringer", "required"), ("evaluering_deltakere", "minItems")}),
     "melding-opphold-avsluttet.schema.json": ({"arsak": "flyttet"}, {("arsak", "enum"), ("dato", "required")}),
+    # #16: a survey that was done needs the answer; one that was not needs only why (and when it was tried)
+    "livskvalitet-aarlig.schema.json": (
+        _with(_without(E["livskvalitet-aarlig.schema.json"], "livet_samlet", "livskvalitet_dato"), mansa={"bolig": 8}),
+        {("livet_samlet", "required"), ("livskvalitet_dato", "required"), ("mansa/bolig", "maximum")}),
+    "livskvalitet-rapport.schema.json": ({"bekreftet": False, "tall": {"a": 1}},
+                                         {("bekreftet", "const"), ("", "additionalProperties")}),
 }
+
+
+def test_a_survey_not_done_needs_no_answer_but_a_known_reason():
+    name = "livskvalitet-aarlig.schema.json"
+    declined = {"maling_status": "avslatt", "livskvalitet_dato": "2027-02-01"}
+    assert _errors(name, declined) == set()
+    assert _errors(name, _with(declined, maling_status="glemt")) == {("maling_status", "enum")}
 
 
 def test_every_form_has_a_case_here():

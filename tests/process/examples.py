@@ -35,6 +35,10 @@ EXAMPLES: dict[str, dict] = {
         "samtykke_mottakere": [{"instans": "Boligkontoret i bydelen"}],
         "samtykke_gyldig_til": "2027-01-06", "informert_om_tilbaketrekking": True},
     "livskvalitet.schema.json": {"livskvalitet_dato": "2026-01-07", "livet_samlet": 4, "mansa": {"bolig": 2}},
+    "livskvalitet-aarlig.schema.json": {"beboer": {"navn": "Ola Beboer", "sak_id": 1}, "maling_status": "gjennomfort",
+                                        "livskvalitet_dato": "2027-02-01", "gjennomforing": "samtale",
+                                        "livet_samlet": 5, "mansa": {"bolig": 6}},
+    "livskvalitet-rapport.schema.json": {"bekreftet": True},
     "kartlegging.schema.json": {
         "kartlegging_dato": "2026-01-12", "behov_hjelp_bolig": "ja", "trolig_behov_booppfolging": "usikkert",
         "okonomiske_forhold": {"betalingshistorikk": "Husleierestanse 2024", "inntekt": "AAP", "gjeld": "Ca. 40 000 kr"},

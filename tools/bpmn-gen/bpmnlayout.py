@@ -51,6 +51,8 @@ class Node:
     # ('timer', expr) | ('message', ref, var) | ('signal', ref) | ('error', ref) | ('terminate',)
     event: tuple | None = None
     attached: str | None = None                    # boundary: host id
+    # parallel multi-instance: (input collection, input item[, output collection, output item])
+    multi: tuple | None = None
     cancel: bool = True                            # boundary: interrupting?
     at: float = 0.5                                # boundary: position along the host's bottom (0..1)
     label: str = "right"                           # boundary: label right, left or below the event
@@ -86,7 +88,9 @@ class Flow:
 
 class Diagram:
     def __init__(self, *, process_id, process_name, collaboration_id, participant_id, participant_name,
-                 lane_rows, prefix, messages=(), signals=(), errors=(), doc=None):
+                 lane_rows, prefix, messages=(), signals=(), errors=(), doc=None, lanes=LANES, data=()):
+        self.data = list(data)             # (id, name): process data a multi-instance task loops over
+        self.lanes = tuple(lanes)          # a diagram with one party (the yearly survey) has one lane
         self.process_id = process_id
         self.process_name = process_name
         self.collaboration_id = collaboration_id
@@ -121,7 +125,7 @@ class Diagram:
     # -- layout -----------------------------------------------------------------------------
     def lane_top(self, lane):
         y = POOL_Y
-        for ln in LANES:
+        for ln in self.lanes:
             if ln == lane:
                 return y
             y += self.lane_rows[ln] * ROW_H + LANE_PAD
@@ -158,7 +162,7 @@ class Diagram:
 
     @property
     def height(self):
-        return sum(self.lane_rows[ln] * ROW_H for ln in LANES)
+        return sum(self.lane_rows[ln] * ROW_H for ln in self.lanes)
 
     # -- routing ----------------------------------------------------------------------------
     def route(self, f: Flow):
@@ -244,10 +248,26 @@ class Diagram:
         for fid in n.outgoing:
             out.append(f"{i2}<bpmn:outgoing>{fid}</bpmn:outgoing>")
         out += self._event_xml(n, i2)
+        if n.multi:
+            out += self._multi_xml(n, i2)
         if n.kind == "scriptTask":
             out.append(f"{i2}<bpmn:script>{escape(n.script)}</bpmn:script>")
         out.append(f"{ind}</bpmn:{n.kind}>")
         return out
+
+    @staticmethod
+    def _multi_xml(n: Node, ind):
+        """Parallel multi-instance: one instance per item of the input collection (BPMN 2.0 data refs)."""
+        coll, item, *out = n.multi
+        xml = [f'{ind}<bpmn:multiInstanceLoopCharacteristics id="{n.id}_mi">',
+               f"{ind}  <bpmn:loopDataInputRef>{coll}</bpmn:loopDataInputRef>"]
+        if out:
+            xml.append(f"{ind}  <bpmn:loopDataOutputRef>{out[0]}</bpmn:loopDataOutputRef>")
+        xml.append(f'{ind}  <bpmn:inputDataItem id="{item}" name="{item}" />')
+        if out:
+            xml.append(f'{ind}  <bpmn:outputDataItem id="{out[1]}" name="{out[1]}" />')
+        xml.append(f"{ind}</bpmn:multiInstanceLoopCharacteristics>")
+        return xml
 
     def _flow_xml(self, f: Flow):
         ind = "    "
@@ -308,8 +328,10 @@ class Diagram:
         L.append(f'  <bpmn:process id="{self.process_id}" name={quoteattr(self.process_name)} isExecutable="true">')
         if self.doc:
             L.append(f"    <bpmn:documentation>{escape(self.doc)}</bpmn:documentation>")
+        for did, dname in self.data:   # a bpmn:property, so loopDataInputRef resolves to an element
+            L.append(f'    <bpmn:property id="{did}" name={quoteattr(dname)} />')
         L.append(f'    <bpmn:laneSet id="{p}_lanes">')
-        for ln in LANES:
+        for ln in self.lanes:
             refs = [n.id for n in self.nodes.values() if n.lane == ln]
             L.append(f'      <bpmn:lane id="{p}_lane_{ln}" name="{ln}">')
             L += [f"        <bpmn:flowNodeRef>{r}</bpmn:flowNodeRef>" for r in refs]
@@ -330,7 +352,7 @@ class Diagram:
         L += [f'      <bpmndi:BPMNShape id="{self.participant_id}_di" bpmnElement="{self.participant_id}" isHorizontal="true">',
               f"        {bounds(POOL_X, POOL_Y, self.width, self.height)}",
               "      </bpmndi:BPMNShape>"]
-        for ln in LANES:
+        for ln in self.lanes:
             top = self.lane_top(ln)
             L += [f'      <bpmndi:BPMNShape id="{p}_lane_{ln}_di" bpmnElement="{p}_lane_{ln}" isHorizontal="true">',
                   f"        {bounds(POOL_X + POOL_LABEL, top, self.width - POOL_LABEL, self.lane_rows[ln] * ROW_H)}",

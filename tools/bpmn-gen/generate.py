@@ -9,6 +9,7 @@ Six processes, each with its own pool and the three lanes beboer / bydel / insti
 * ``fristvakt_innflytting`` (``p_fristvakt``): every deadline counted from T0, armed at registration.
 * ``boligavklaring``, ``samarbeidsmoter``, ``evaluering`` (``p_moter``): statusrapport → søknader,
   the recurring meetings, the evaluation every three months.
+* ``livskvalitet_aar`` (``p_livskvalitet``): the yearly MANSA survey of one bydel and its report.
 
 Deadlines are either a non-interrupting timer boundary on the task (anchor known when the task
 opens) or a watch in the Fristvakt (anchor known before); both carry a ``frist`` key, and a missed
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from p_fristvakt import fristvakt  # noqa: E402
 from p_hoved import hoved  # noqa: E402
+from p_livskvalitet import livskvalitet_aar  # noqa: E402
 from p_moter import boligavklaring, evaluering, samarbeidsmoter  # noqa: E402
 from p_opphold import opphold  # noqa: E402
 
@@ -35,6 +37,7 @@ FILES = {
     "boligavklaring.bpmn": boligavklaring,
     "samarbeidsmoter.bpmn": samarbeidsmoter,
     "evaluering.bpmn": evaluering,
+    "livskvalitet-aar.bpmn": livskvalitet_aar,
 }
 
 
