@@ -225,7 +225,7 @@ def form_histories(answers: list[Answer], keys: list[tuple[str | None, str | Non
     """Answers grouped by what was answered (``keys[i]``: the form and the step of ``answers[i]``),
     in the order each was first answered (the order of the case), each group's latest first."""
     groups: dict[tuple[str | None, str | None], list[Answer]] = {}
-    for key, a in zip(keys, answers):
+    for key, a in zip(keys, answers, strict=True):
         groups.setdefault(key, []).append(a)
     return [FormHistory(rounds[-1], list(reversed(rounds[:-1]))) for rounds in groups.values()]
 
