@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-MODULES = ["bench.engine_bench", "bench.inbox", "bench.timers", "bench.webhooks", "bench.web"]
+MODULES = ["bench.engine_bench", "bench.inbox", "bench.timers", "bench.webhooks", "bench.web", "bench.casepage"]
 
 
 def main() -> None:
