@@ -128,5 +128,6 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
     login(page, "leder.gamleoslo")
     check("innboks (leder)")
 
+    print(f"axe-core: {len(found)} pages, {sum(len(v) for v in found.values())} violations")
     assert len(found) >= 30
     assert {name: v for name, v in found.items() if v} == {}
