@@ -103,6 +103,52 @@ def timer_hosts(bundle: Any) -> dict[str, str]:
     return hosts
 
 
+def process_names(bundle: Any) -> dict[str, str]:
+    """Process key → its name (the main process first, then every process it calls)."""
+    return {p.name: (getattr(p, "description", None) or p.name) for p in process_specs(bundle)}
+
+
+def call_activities(bundle: Any) -> dict[str, str]:
+    """Call activity element id → the key of the process it calls (at any depth) — what a
+    drill-down into the diagram opens."""
+    out: dict[str, str] = {}
+    for ts in task_specs(bundle):
+        called = getattr(ts, "spec", None)
+        if type(ts).__name__ == "CallActivity" and isinstance(called, str) and getattr(ts, "bpmn_id", None):
+            out.setdefault(ts.bpmn_id, called)
+    return out
+
+
+def lift_to(bundle: Any, target: str) -> Callable[[str], list[str]]:
+    """A function mapping an element id to the ids to mark in the drawing of process ``target``.
+
+    Itself if it belongs to ``target``; else the call activities of ``target`` under which it runs
+    (a task of «Boligavklaring» lights up «Oppholdet» in the main process and «Boligavklaring» in
+    «Oppholdet»); empty if it does not run under ``target`` at all.
+    """
+    owners: dict[str, set[str]] = {}
+    for process in process_specs(bundle):
+        for ts in process.task_specs.values():
+            if getattr(ts, "bpmn_id", None):
+                owners.setdefault(ts.bpmn_id, set()).add(process.name)
+    callers: dict[str, list[str]] = {}
+    for element_id, called in call_activities(bundle).items():
+        callers.setdefault(called, []).append(element_id)
+
+    def lift(element_id: str, depth: int = 0) -> list[str]:
+        mine = owners.get(element_id, set())
+        if target in mine:
+            return [element_id]
+        if depth > 5:
+            return []
+        out: list[str] = []
+        for process in sorted(mine):
+            for caller in callers.get(process, []):
+                out += [e for e in lift(caller, depth + 1) if e not in out]
+        return out
+    return lift
+
+
 def lift_to_main(bundle: Any) -> Callable[[str], list[str]]:
     """A function mapping an element id to the ids to mark in the drawn main process.
 

@@ -45,11 +45,15 @@ def element_form(case: Case, element_id: str | None) -> dict | None:
     return bundle.form(spec.element_form(bundle, element_id))
 
 
-def diagram_xml(case: Case) -> str | None:
-    """The BPMN file of the case's version that defines its process (the one bpmn-js draws)."""
+def diagram_xml(case: Case, process_key: str | None = None) -> str | None:
+    """The BPMN file of the case's version that defines its process — or, for a drill-down, one
+    of the processes it calls (``process_key``; None if the case's version calls no such process)."""
     pv = case.process_version
+    key = process_key or pv.process_key
+    if key != pv.process_key and key not in spec.called_processes(deployments.bundle_for(pv.id)):
+        return None
     files = pv.deployment.files or {}
-    needle = f'id="{pv.process_key}"'
+    needle = f'id="{key}"'
     for name in sorted(files):
         if name.lower().endswith(".bpmn") and needle in files[name]:
             return files[name]
@@ -173,6 +177,7 @@ class Answer:
     fields: list[formrender.Field]
     withheld: list[str] = field(default_factory=list)   # «Holdt tilbake: …», one sentence per reason
     form: str | None = None                             # the form file answered (Min side picks the resident's)
+    step: str | None = None                             # the element id (None: the start form)
 
 
 def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str], people: dict[int, str],
@@ -203,8 +208,26 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
         out.append(Answer(title or e.element_id or "", e.at,
                           people.get(e.actor_id or 0, ""), bool(e.on_behalf_of_id),
                           formrender.build(subset, None, shown, None) if shown else [],
-                          [withheld.reason(h) for h in held], form))
+                          [withheld.reason(h) for h in held], form, None if opened else e.element_id))
     return out
+
+
+@dataclass
+class FormHistory:
+    """One form of the case as the page shows it: the latest answer first, earlier ones (revisions,
+    a loop's earlier rounds) newest first, folded as history."""
+
+    latest: Answer
+    earlier: list[Answer] = field(default_factory=list)
+
+
+def form_histories(answers: list[Answer], keys: list[tuple[str | None, str | None]]) -> list[FormHistory]:
+    """Answers grouped by what was answered (``keys[i]``: the form and the step of ``answers[i]``),
+    in the order each was first answered (the order of the case), each group's latest first."""
+    groups: dict[tuple[str | None, str | None], list[Answer]] = {}
+    for key, a in zip(keys, answers, strict=True):
+        groups.setdefault(key, []).append(a)
+    return [FormHistory(rounds[-1], list(reversed(rounds[:-1]))) for rounds in groups.values()]
 
 
 def case_form(case: Case, filename: str | None) -> dict | None:
@@ -217,17 +240,92 @@ def _call_activities(case: Case):
     return spec.lift_to_main(deployments.bundle_for(case.process_version_id))
 
 
-def markers(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, list[str]]:
-    """Element ids for bpmn-js: what is open now, what has been done, and what is overdue."""
-    done = []
+def _done_elements(events: list[AuditEvent]) -> list[str]:
+    done: list[str] = []
     for e in events:
         if e.type in ("task.completed", "timer.fired", "message.received") and e.element_id and e.element_id not in done:
             done.append(e.element_id)
-    lift = _call_activities(case)
+    return done
+
+
+def _marks(lift: Any, tasks: list[OpenTask], done_ids: list[str], dls: list[Deadline]) -> dict[str, list[str]]:
     current = sorted({e for t in tasks for e in lift(t.element_id)})
     overdue = sorted({e for d in dls if d.overdue and d.element_id for e in lift(d.element_id)})
-    done = [e for d in done for e in lift(d)]
+    done: list[str] = []
+    for d in done_ids:
+        done += [e for e in lift(d) if e not in done]
     return {"current": current, "done": [d for d in done if d not in current], "overdue": overdue}
+
+
+def markers(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, list[str]]:
+    """Element ids for bpmn-js in the main process: what is open now, what has been done, and what is overdue."""
+    return _marks(_call_activities(case), tasks, _done_elements(events), dls)
+
+
+def diagrams(case: Case, tasks: list[OpenTask], events: list[AuditEvent], dls: list[Deadline]) -> dict[str, Any]:
+    """What the diagram needs to draw the main process and drill down into every process it calls.
+
+    Per process: its name, markers (a task inside a called process marks it in its own drawing
+    and the call activities above it in the others) and the due dates to show on the steps that
+    have a waiting deadline (Oslo days).  ``calls``: call activity → the process it opens;
+    ``now``: the processes from the main one down to the one the first open task runs in (where
+    «Vis oppgaven» drills to).
+    """
+    bundle = deployments.bundle_for(case.process_version_id)
+    names = spec.process_names(bundle)
+    main = case.process_version.process_key
+    done_ids = _done_elements(events)
+    upcoming = [d for d in dls if d.element_id and d.due_at and d.state != "overdue"] + \
+               [d for d in dls if d.element_id and d.due_at and d.state == "overdue"]
+    processes: dict[str, Any] = {}
+    for key in names:
+        lift = spec.lift_to(bundle, key)
+        due: dict[str, str] = {}
+        for d in upcoming:
+            for eid in lift(d.element_id or ""):
+                if eid == d.element_id:      # a deadline is drawn on its own step, not on the call above it
+                    due.setdefault(eid, (_("over fristen %(due)s", due=format_due(d.due_at)) if d.overdue
+                                         else _("frist %(due)s", due=format_due(d.due_at))))
+        processes[key] = {"name": names[key], "markers": _marks(lift, tasks, done_ids, dls), "due": due}
+    now = [main]
+    calls = spec.call_activities(bundle)
+    while True:
+        inner = [calls[e] for e in processes[now[-1]]["markers"]["current"] if e in calls and calls[e] in processes]
+        if not inner or inner[0] in now:
+            break
+        now.append(inner[0])
+    return {"main": main, "processes": processes, "calls": calls, "now": now}
+
+
+#: The routine's timer that ends the transition after T1 (the institution's part ends at its midnight).
+TRANSITION_END = "overgang_over"
+
+
+@dataclass
+class Waiting:
+    """A timer the case waits for (not a deadline): what it is and when it comes (UTC, shown in Oslo)."""
+
+    title: str
+    due_at: datetime | None
+    element_id: str
+
+
+def waiting(timers: list[Timer], names: dict[str, str]) -> list[Waiting]:
+    """The case's waiting timers that are not deadlines (the end of the transition, the next
+    meeting's reminder …), soonest first — the deadlines have their own table."""
+    return [Waiting(names.get(t.element_id, t.name or t.element_id), t.due_at, t.element_id)
+            for t in timers if t.kind != "deadline"]
+
+
+def transition_end(timers: list[Timer], events: list[AuditEvent]) -> tuple[datetime | None, bool]:
+    """(when the transition after T1 ends, whether it has ended) — None while it is not yet armed."""
+    for t in timers:
+        if t.element_id == TRANSITION_END and t.due_at is not None:
+            return t.due_at, False
+    for e in events:
+        if e.type == "timer.fired" and e.element_id == TRANSITION_END:
+            return e.at, True
+    return None, False
 
 
 def status_word(case: Case) -> str:
@@ -261,8 +359,12 @@ def view(case: Case, actor: Actor) -> dict[str, Any]:
     people = user_names(events)
     dls = deadlines(case, names, tasks, timers, events, deadline_history(case))
     data = cases.case_data(case)
+    answers = completed_forms(case, events, names, people, data, rd)
+    ends_at, ended = transition_end(timers, events)
     return {"case": case, "tasks": tasks, "deadlines": dls, "timeline": timeline(events, names, people, timer_hosts(case)),
-            "answers": completed_forms(case, events, names, people, data, rd), "markers": markers(case, tasks, events, dls),
+            "answers": answers, "forms": form_histories(answers, [(a.form, a.step) for a in answers]),
+            "markers": markers(case, tasks, events, dls), "diagrams": diagrams(case, tasks, events, dls),
+            "waiting": waiting(timers, names), "transition_end": ends_at, "transition_ended": ended,
             "status": status_word(case), "names": names, "anchors": case.anchors or {},
             "milestones": milestones(events, names),
             "consent": withheld.summary(rd.grant, rd.consent_state), "viewer": rd.viewer}

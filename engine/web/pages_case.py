@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from engine import cases, forms
+from engine import cases, clock, forms
 from engine.access import users
 from engine.bpmn import lanes, spec
 from engine.errors import Forbidden, FormInvalid, Unprocessable
@@ -50,10 +50,14 @@ def case(case_id: int):
 
 
 def _case_page(actor, c, move: dict | None = None, status: int = 200):
+    """The case page; ``?utskrift=1`` is its print view (every form and its history unfolded, no
+    diagram, the print stylesheet on screen too) — the same reads, through the same consent."""
     view = casepage.view(c, actor)
     actionable = {t.id for t in cases.list_tasks(actor, c.id)}
-    return render_template("pages/case.html", actionable=actionable, move=move or {},
-                           may_move=actor.is_caseworker and _deadline_changes() is not None, **view), status
+    printing = request.args.get("utskrift") == "1" and not move
+    return render_template("pages/case.html", actionable=actionable, move=move or {}, printing=printing,
+                           now=clock.now(), may_move=actor.is_caseworker and _deadline_changes() is not None and not printing,
+                           **view), status
 
 
 def _deadline_changes():
@@ -88,9 +92,11 @@ def move_deadline(case_id: int, key: str):
 
 @bp.get("/saker/<int:case_id>/diagram.bpmn")
 def case_diagram(case_id: int):
+    """The BPMN file bpmn-js draws: the case's process, or with ``?prosess=<key>`` one it calls
+    (the drill-down); 404 for a process the case's version does not call."""
     actor = require_actor()
     c = cases.get_case(actor, case_id)
-    xml = casepage.diagram_xml(c)
+    xml = casepage.diagram_xml(c, (request.args.get("prosess") or "").strip()[:200] or None)
     if xml is None:
         abort(404)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
