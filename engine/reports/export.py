@@ -100,8 +100,8 @@ def tables(report: Report, t: Callable[[str], str]) -> list[Table]:
               [[t(ENDING_NAMES.get(e, e)), cell(n)] for e, n in report.endings]),
         Table("moter", t("Møter"), [t("Møte"), t("Forfalt"), t("Holdt (med frist)"), t("Holdt i perioden"),
                                     t("Bydelen deltok (%)"), t("Institusjonen deltok (%)"), t("Beboeren deltok (%)")],
-              [[t(MEETING_NAMES[m.key]), "" if m.due is None and m.key == "samarbeidsmote" else cell(m.due),
-                "" if m.held_by_deadline is None and m.key == "samarbeidsmote" else cell(m.held_by_deadline),
+              [[t(MEETING_NAMES[m.key]), None if m.due is None and m.key == "samarbeidsmote" else cell(m.due),
+                None if m.held_by_deadline is None and m.key == "samarbeidsmote" else cell(m.held_by_deadline),
                 cell(m.held), shown(_share(m.bydel)), shown(_share(m.institusjon)), shown(_share(m.beboer))]
                for m in report.meetings]),
         Table("reinnleggelser", t("Tilbake på institusjon etter utflytting til bolig"),
