@@ -178,7 +178,7 @@ class Row:
         if not suppress:
             return self
         late_n = self.late or 0
-        cells = anonymity.suppress_counts({s: getattr(self, s) or 0 for s in ("due", *STATES)})
+        cells: dict[str, Any] = anonymity.suppress_counts({s: getattr(self, s) or 0 for s in ("due", *STATES)})
         return replace(self, **cells, median_late=anonymity.suppress_value(self.median_late, late_n),
                        p90_late=anonymity.suppress_value(self.p90_late, late_n))
 
@@ -255,15 +255,16 @@ def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str,
     for key, bydel, inst, late, n in conn.execute(
             sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.days_late, sa.func.count())
             .where(*where, d.state == LATE).group_by(d.deadline_key, d.bydel_id, d.institution_id, d.days_late)):
-        for row in (keys[key] if key in keys else None, bydeler.get(bydel), insts.get(inst), total):
-            if row is not None:
+        for row in (keys.get(key), bydeler.get(bydel), insts.get(inst), total):
+            if row is not None and late is not None:
                 row.hist[late] = row.hist.get(late, 0) + n
     for month, st, n in conn.execute(sa.select(d.due_month, state, sa.func.count()).where(*where)
                                      .group_by(d.due_month, state)):
         months.setdefault(month, Row(month)).add(st, n)
     for month, late, n in conn.execute(sa.select(d.due_month, d.days_late, sa.func.count())
                                        .where(*where, d.state == LATE).group_by(d.due_month, d.days_late)):
-        months[month].hist[late] = months[month].hist.get(late, 0) + n
+        if late is not None:
+            months[month].hist[late] = months[month].hist.get(late, 0) + n
     return keys, bydeler, insts, months, total
 
 
@@ -273,8 +274,8 @@ def _case_where(scope: Scope, f: Filters) -> list[Any]:
 
 
 def _hist(column: Any, where: list[Any]) -> dict[int, int]:
-    return {v: n for v, n in db.session.connection().execute(
-        sa.select(column, sa.func.count()).where(*where, column.is_not(None)).group_by(column))}
+    return dict(db.session.connection().execute(
+        sa.select(column, sa.func.count()).where(*where, column.is_not(None)).group_by(column)).tuples().all())
 
 
 def _duration(key: str, hist: dict[int, int], suppress: bool) -> Duration:
@@ -297,11 +298,11 @@ def _meetings(scope: Scope, f: Filters, now: datetime, keys: dict[str, Row]) -> 
     def known(col: Any) -> Any:
         return sa.func.count(col)
 
-    for row in db.session.connection().execute(
+    for found in db.session.connection().execute(
             sa.select(m.meeting, sa.func.count(), yes(m.bydel_attended), known(m.bydel_attended),
                       yes(m.institution_attended), known(m.institution_attended), yes(m.resident_attended),
                       known(m.resident_attended)).where(*where).group_by(m.meeting)):
-        stats[row[0]] = [int(v or 0) for v in row[1:]]
+        stats[found[0]] = [int(v or 0) for v in found[1:]]
     out = []
     for meeting, deadline in MEETINGS:
         held, by, byn, inst, instn, res, resn = stats.get(meeting, [0] * 7)
@@ -318,7 +319,7 @@ def _meetings(scope: Scope, f: Filters, now: datetime, keys: dict[str, Row]) -> 
             due = cells["due"] if due is not None else None
             kept = cells["kept"] if kept is not None else None
             held_out: int | None = cells["held"]
-            shares = [anonymity.suppress_value(s, n) for s, n in zip(shares, (byn, instn, resn), strict=True)]  # type: ignore[misc]
+            shares = [anonymity.suppress_value(s, n) for s, n in zip(shares, (byn, instn, resn), strict=True)]
         else:
             held_out = held
         out.append(Meeting(meeting, due, kept, held_out, *shares))
@@ -351,10 +352,10 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
         within_out = anonymity.suppress_counts({"n": within})["n"]
     else:
         within_out = within
-    endings_raw = {e: n for e, n in conn.execute(sa.select(c.ending, sa.func.count()).where(*cw, c.ending.is_not(None))
-                                                 .group_by(c.ending))}
+    endings_raw = dict(conn.execute(sa.select(c.ending, sa.func.count()).where(*cw, c.ending.is_not(None))
+                                                 .group_by(c.ending)).tuples().all())
     endings_cells = anonymity.suppress_counts(endings_raw) if s else dict(endings_raw)
-    endings = sorted(endings_cells.items(), key=lambda kv: (-(endings_raw[kv[0]]), kv[0]))
+    endings = sorted(((str(e), n) for e, n in endings_cells.items()), key=lambda kv: (-(endings_raw[kv[0]]), kv[0]))
     readmissions = []
     for years in WINDOWS:
         cutoff = add_years(today, -years)
@@ -367,7 +368,7 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
             readmissions.append(Readmission(years, cells["n"], cells["back"], anonymity.suppress_value(part, n)))
         else:
             readmissions.append(Readmission(years, n, back, part))
-    organisations = {i: name for i, name in conn.execute(sa.select(Organisation.id, Organisation.name))}
+    organisations = dict(conn.execute(sa.select(Organisation.id, Organisation.name)).tuples().all())
     report = Report(
         scope=scope, filters=f, now=now,
         deadlines=[keys[k].finish(s) for k in keys],

@@ -32,8 +32,7 @@ from engine.cases.changes import Change
 from engine.extensions import db
 from engine.reports import readmission
 from engine.store.models import Case, Timer
-from engine.store.report_facts import (LATE, MISSED, OPEN, ON_TIME, PENDING, VOID, CaseFact, DeadlineRecord,
-                                       MeetingRecord)
+from engine.store.report_facts import LATE, MISSED, ON_TIME, OPEN, PENDING, VOID, CaseFact, DeadlineRecord, MeetingRecord
 
 #: The meeting forms: element id → (meeting, date field, who convened it).  «Samarbeidsmøte» has two
 #: elements (the institution convenes while the resident lives there, the bydel after an offer).
@@ -122,7 +121,7 @@ def project(case_id: int, changes: list[Change], link: LinkFn, now: datetime) ->
 
 
 def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime) -> None:
-    timers = {}
+    timers: dict[str, tuple[str | None, datetime]] = {}
     for key, element_id, host, due in _conn().execute(
             sa.select(Timer.deadline_key, Timer.element_id, Timer.host_element_id, Timer.due_at)
             .where(Timer.case_id == case_id, Timer.kind == "deadline", Timer.due_at.is_not(None))):
@@ -141,9 +140,9 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
                 fired[key] = clock.as_utc(datetime.fromisoformat(data["due_at"]))
     seqs: dict[str, int] = {}
     if timers or fired:
-        seqs = {k: n for k, n in _conn().execute(
+        seqs = dict(_conn().execute(
             sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
-            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
+            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key)).tuples().all())
     matched_timer: set[str] = set()
     for row in pending:
         due = clock.as_utc(row.due_at)
@@ -205,7 +204,8 @@ def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, 
     new = dict(old)
     anchors = case.anchors or {}
     for ch in changes:
-        values = (ch.data or {}).get("values") if isinstance((ch.data or {}).get("values"), dict) else {}
+        raw = (ch.data or {}).get("values")
+        values: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if ch.type == "case.opened":
             new["resident_link"] = link(case_id, values)
         elif ch.type == "task.completed":

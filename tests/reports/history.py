@@ -114,3 +114,29 @@ def _deadline(rnd: random.Random, case_id: int, bydel: int, inst: int, key: str,
     if row["state"] == "open" and instant <= now:
         row["state"] = "missed"
     return row
+
+
+def load(n_residents: int, now: datetime, *, seed: int = 16, start: date = date(2020, 1, 1),
+         bydeler: tuple[str, ...] = ("gamle-oslo", "grunerlokka", "frogner"),
+         institutions: tuple[str, ...] = ("bygdoy", "ila")) -> History:
+    """Generate and insert a history among the demo organisations (needs a deployed process); commits."""
+    import sqlalchemy as sa
+
+    from engine.extensions import db
+    from engine.reports import readmission
+    from engine.store.models import Case, Organisation, ProcessVersion
+    from engine.store.report_facts import CaseFact, DeadlineRecord, MeetingRecord
+
+    orgs = {o.slug: o.id for o in db.session.scalars(sa.select(Organisation))}
+    pv = db.session.scalar(sa.select(ProcessVersion.id))
+    h = generate(n_residents, [orgs[s] for s in bydeler], [orgs[s] for s in institutions], pv, now, seed=seed,
+                 start=start)
+    conn = db.session.connection()
+    conn.execute(sa.insert(Case), h.cases)
+    conn.execute(sa.insert(CaseFact), h.facts)
+    conn.execute(sa.insert(DeadlineRecord), h.deadlines)
+    conn.execute(sa.insert(MeetingRecord), h.meetings)
+    readmission.recompute_all()
+    db.session.commit()
+    h.orgs = orgs  # type: ignore[attr-defined]
+    return h

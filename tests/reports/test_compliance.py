@@ -20,9 +20,8 @@ from dateutil.relativedelta import relativedelta
 from engine.access.rules import actor_for
 from engine.errors import Forbidden
 from engine.extensions import db
-from engine.reports import compliance, export, readmission
-from engine.store.models import AccessLog, Case, Organisation, ProcessVersion, User
-from engine.store.report_facts import CaseFact, DeadlineRecord, MeetingRecord
+from engine.reports import compliance, export
+from engine.store.models import AccessLog, User
 from tests.reports import history
 from tests.web.conftest import Browser
 
@@ -42,21 +41,7 @@ def med(values: list[int]) -> float | None:
 
 @pytest.fixture()
 def hist(ctx, users, tre_baner):
-    orgs = {o.slug: o.id for o in db.session.scalars(sa.select(Organisation))}
-    missing = [s for s in (*BYDELER, *INSTITUTIONS) if s not in orgs]
-    assert not missing, f"demo organisations changed: {missing}; have {sorted(orgs)}"
-    pv = db.session.scalar(sa.select(ProcessVersion.id))
-    h = history.generate(300, [orgs[s] for s in BYDELER], [orgs[s] for s in INSTITUTIONS], pv, NOW, seed=16,
-                         start=date(2020, 1, 1))
-    conn = db.session.connection()
-    conn.execute(sa.insert(Case), h.cases)
-    conn.execute(sa.insert(CaseFact), h.facts)
-    conn.execute(sa.insert(DeadlineRecord), h.deadlines)
-    conn.execute(sa.insert(MeetingRecord), h.meetings)
-    readmission.recompute_all()
-    db.session.commit()
-    h.orgs = orgs  # type: ignore[attr-defined]
-    return h
+    return history.load(300, NOW, seed=16, start=date(2020, 1, 1), bydeler=BYDELER, institutions=INSTITUTIONS)
 
 
 def actor(username: str):
