@@ -274,8 +274,8 @@ def _case_where(scope: Scope, f: Filters) -> list[Any]:
 
 
 def _hist(column: Any, where: list[Any]) -> dict[int, int]:
-    return dict(db.session.connection().execute(
-        sa.select(column, sa.func.count()).where(*where, column.is_not(None)).group_by(column)).tuples().all())
+    return {r[0]: r[1] for r in db.session.connection().execute(
+        sa.select(column, sa.func.count()).where(*where, column.is_not(None)).group_by(column))}
 
 
 def _duration(key: str, hist: dict[int, int], suppress: bool) -> Duration:
@@ -352,8 +352,8 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
         within_out = anonymity.suppress_counts({"n": within})["n"]
     else:
         within_out = within
-    endings_raw = dict(conn.execute(sa.select(c.ending, sa.func.count()).where(*cw, c.ending.is_not(None))
-                                                 .group_by(c.ending)).tuples().all())
+    endings_raw = {r[0]: r[1] for r in conn.execute(sa.select(c.ending, sa.func.count()).where(*cw, c.ending.is_not(None))
+                                                 .group_by(c.ending))}
     endings_cells = anonymity.suppress_counts(endings_raw) if s else dict(endings_raw)
     endings = sorted(((str(e), n) for e, n in endings_cells.items()), key=lambda kv: (-(endings_raw[kv[0]]), kv[0]))
     readmissions = []
@@ -368,7 +368,7 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
             readmissions.append(Readmission(years, cells["n"], cells["back"], anonymity.suppress_value(part, n)))
         else:
             readmissions.append(Readmission(years, n, back, part))
-    organisations = dict(conn.execute(sa.select(Organisation.id, Organisation.name)).tuples().all())
+    organisations = {r[0]: r[1] for r in conn.execute(sa.select(Organisation.id, Organisation.name))}
     report = Report(
         scope=scope, filters=f, now=now,
         deadlines=[keys[k].finish(s) for k in keys],

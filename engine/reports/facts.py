@@ -140,9 +140,9 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
                 fired[key] = clock.as_utc(datetime.fromisoformat(data["due_at"]))
     seqs: dict[str, int] = {}
     if timers or fired:
-        seqs = dict(_conn().execute(
+        seqs = {r[0]: r[1] for r in _conn().execute(
             sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
-            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key)).tuples().all())
+            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
     matched_timer: set[str] = set()
     for row in pending:
         due = clock.as_utc(row.due_at)
