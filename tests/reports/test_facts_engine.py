@@ -98,3 +98,37 @@ def test_the_projection_records_every_deadline_milestone_meeting_and_the_readmis
     assert meetings == [("forste_samarbeidsmote", "2026-01-29", False, True), ("samarbeidsmote", "2026-03-30", True, True),
                         ("boligmote", "2026-05-20", True, True), ("utflyttingsmote", "2026-06-01", True, True),
                         ("oppfolgingsmote", "2026-07-10", True, True)]
+
+
+def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_audit_trail(routine, clock):
+    # given a case moved out through the real routine, with its facts wiped (as before the upgrade)
+    from engine.reports import facts, readmission
+    clock.at("2026-01-05", 9)
+    a = _open(routine, "2026-01-05")
+    clock.at("2026-01-20", 10)
+    routine.run_timers()                       # innflytting, samtykke, bydelskontakter and plan pass their deadlines
+    for element, changes in [("innflytting_registrert", {"innflytting": "2026-01-05"}),
+                             ("samtykke", {"samtykke_dato": "2026-01-20", "samtykke_gyldig_til": "2027-01-20"}),
+                             ("bydelskontakter", {})]:
+        routine.complete(a, element, **changes)   # … and three of them are then done, late
+    clock.at("2026-01-29", 10)
+    routine.complete(a, "forste_samarbeidsmote", motedato="2026-01-29")
+    before = _records(a)
+    assert before["samtykke#1"] == ("2026-01-12", "late", 8) and before["plan_for_oppholdet#1"][1] == "missed"
+    fact_before = db.session.get(CaseFact, a)
+    expected_fact = {c: getattr(fact_before, c) for c in CaseFact.__table__.columns.keys()}
+    meetings_before = db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord))
+    for model in (DeadlineRecord, MeetingRecord, CaseFact):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+    # when the backfill runs (twice: it is idempotent)
+    link = readmission.make_link(readmission.link_key("test"))
+    assert facts.backfill(link) == {"cases": 1, "skipped": 0}
+    assert facts.backfill(link) == {"cases": 0, "skipped": 1}
+    # then milestones and meetings are as the hook wrote them; missed deadlines are back, late, with their days
+    db.session.expire_all()
+    fact = db.session.get(CaseFact, a)
+    assert {c: getattr(fact, c) for c in CaseFact.__table__.columns.keys()} == expected_fact
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord)) == meetings_before
+    late_before = {k: v for k, v in before.items() if v[1] in ("late", "missed", "open")}
+    assert late_before and _records(a) == late_before
