@@ -15,7 +15,7 @@ from datetime import date
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tilbolig_perf_report"
 GOAL_MS = 1000.0
-STAYS_PER_RESIDENT = 1.55     # the generator's average (one to three stays, fewer when a stay is still running)
+STAYS_PER_RESIDENT = 1.24     # the generator's average (one to three stays, fewer when a stay is still running)
 
 
 def _cell(v) -> str:

@@ -32,6 +32,9 @@ class DeadlineRecord(Model):
         sa.Index("ix_deadline_records_due", "due_date", "deadline_key"),
         sa.Index("ix_deadline_records_bydel_due", "bydel_id", "due_date"),
         sa.Index("ix_deadline_records_inst_due", "institution_id", "due_date"),
+        # open deadlines past due (the worker has not fired them yet): the report moves them to missed
+        sa.Index("ix_deadline_records_open_due", "due_at", postgresql_where=sa.text("state = 'open'"),
+                 sqlite_where=sa.text("state = 'open'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)

@@ -44,6 +44,8 @@ def upgrade():
     op.create_index('ix_deadline_records_due', 'deadline_records', ['due_date', 'deadline_key'])
     op.create_index('ix_deadline_records_bydel_due', 'deadline_records', ['bydel_id', 'due_date'])
     op.create_index('ix_deadline_records_inst_due', 'deadline_records', ['institution_id', 'due_date'])
+    op.create_index('ix_deadline_records_open_due', 'deadline_records', ['due_at'],
+                    postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
     op.create_table(
         'case_facts',
         sa.Column('case_id', sa.Integer(), nullable=False),
