@@ -33,7 +33,7 @@ def load(n_cases: int) -> int:
     from bench.inbox import _copy
     from engine import clock
     from engine.extensions import db
-    from engine.reports import readmission
+    from engine.reports import facts, readmission
     from engine.store.models import Organisation, ProcessVersion
     from tests.reports import history
 
@@ -51,10 +51,11 @@ def load(n_cases: int) -> int:
         cols = list(rows[0])
         _copy(conn, table, cols, ([_cell(r[c]) if not isinstance(r[c], str) else r[c] for c in cols] for r in rows))
     db.session.commit()
+    facts.rebuild_rollup()
     readmission.recompute_all()
     db.session.commit()
     conn = db.session.connection()
-    for table in ("cases", "case_facts", "deadline_records", "meeting_records"):
+    for table in ("cases", "case_facts", "deadline_records", "deadline_rollup", "meeting_records"):
         conn.execute(sa.text(f"ANALYZE {table}"))
     db.session.commit()
     return len(h.cases)

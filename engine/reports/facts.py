@@ -32,7 +32,18 @@ from engine.cases.changes import Change
 from engine.extensions import db
 from engine.reports import readmission
 from engine.store.models import Case, Timer
-from engine.store.report_facts import LATE, MISSED, ON_TIME, OPEN, PENDING, VOID, CaseFact, DeadlineRecord, MeetingRecord
+from engine.store.report_facts import (
+    LATE,
+    MISSED,
+    ON_TIME,
+    OPEN,
+    PENDING,
+    VOID,
+    CaseFact,
+    DeadlineRecord,
+    DeadlineRollup,
+    MeetingRecord,
+)
 
 #: The meeting forms: element id → (meeting, date field, who convened it).  «Samarbeidsmøte» has two
 #: elements (the institution convenes while the resident lives there, the bydel after an offer).
@@ -175,7 +186,7 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
     for key, due in fired.items():                                # armed and fired within one step
         inserts.append(_new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED))
     if inserts:
-        _conn().execute(sa.insert(DeadlineRecord), inserts)
+        _insert(inserts)
 
 
 def _step_of(changes: list[Change], key: str) -> str | None:
@@ -194,8 +205,66 @@ def _new_row(case_id: int, case: Any, key: str, step: str | None, due: datetime,
                 days_late=None, state=state)
 
 
+_BUCKET = (DeadlineRecord.deadline_key, DeadlineRecord.bydel_id, DeadlineRecord.institution_id,
+           DeadlineRecord.due_month, DeadlineRecord.state, DeadlineRecord.days_late)
+Bucket = tuple[str, int, int, str, str, int]
+
+
+def _bucket(key: str, bydel: int, inst: int, month: str, state: str, days_late: int | None) -> Bucket:
+    return (key, bydel, inst, month, state, days_late or 0)
+
+
 def _update(record_id: int, **values: Any) -> None:
+    """Change one deadline row and move its count from the old rollup bucket to the new one."""
+    old = _conn().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
     _conn().execute(sa.update(DeadlineRecord).where(DeadlineRecord.id == record_id).values(**values))
+    if old is None:
+        return
+    before = _bucket(*old)
+    after = _bucket(values.get("deadline_key", old[0]), old[1], old[2], values.get("due_month", old[3]),
+                    values.get("state", old[4]), values.get("days_late", old[5]) if "days_late" in values else old[5])
+    if before != after:
+        bump({before: -1, after: +1})
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    _conn().execute(sa.insert(DeadlineRecord), rows)
+    deltas: dict[Bucket, int] = {}
+    for r in rows:
+        b = _bucket(r["deadline_key"], r["bydel_id"], r["institution_id"], r["due_month"], r["state"], r["days_late"])
+        deltas[b] = deltas.get(b, 0) + 1
+    bump(deltas)
+
+
+def bump(deltas: dict[Bucket, int]) -> None:
+    """Add to the rollup's counters (an upsert, so two steps counting into one bucket never collide)."""
+    rows = [dict(deadline_key=b[0], bydel_id=b[1], institution_id=b[2], due_month=b[3], state=b[4], days_late=b[5], n=d)
+            for b, d in deltas.items() if d]
+    if not rows:
+        return
+    conn = _conn()
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(DeadlineRollup)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(ROLLUP_KEY),
+                                            set_={"n": DeadlineRollup.n + stmt.excluded.n}), rows)
+
+
+ROLLUP_KEY = ("deadline_key", "bydel_id", "institution_id", "due_month", "state", "days_late")
+
+
+def rebuild_rollup() -> None:
+    """Count the rollup afresh from ``deadline_records`` (after a bulk load or a backfill)."""
+    d = DeadlineRecord
+    conn = _conn()
+    conn.execute(sa.delete(DeadlineRollup))
+    conn.execute(sa.insert(DeadlineRollup).from_select(
+        list(ROLLUP_KEY) + ["n"],
+        sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state,
+                  sa.func.coalesce(d.days_late, 0), sa.func.count())
+        .group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, sa.func.coalesce(d.days_late, 0))))
 
 
 def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, now: datetime) -> None:
@@ -346,6 +415,7 @@ def backfill(link: LinkFn) -> dict[str, int]:
             _project_meetings(case_id, case, changes)
             _replay_deadlines(case_id, case, changes, clock.as_utc(at), current=last)
         counts["cases"] += 1
+    rebuild_rollup()
     readmission.recompute_all()
     db.session.commit()
     return counts
@@ -369,7 +439,7 @@ def _replay_deadlines(case_id: int, case: Any, changes: list[Change], at: dateti
                 rows.append(_new_row(case_id, case, key, ch.element_id,
                                      clock.as_utc(datetime.fromisoformat(data["due_at"])), seqs, MISSED))
         if rows:
-            _conn().execute(sa.insert(DeadlineRecord), rows)
+            _insert(rows)
     for ch in changes:
         if ch.type != "task.completed":
             continue

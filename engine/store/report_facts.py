@@ -51,6 +51,24 @@ class DeadlineRecord(Model):
     state: Mapped[str] = mapped_column(sa.String(10), default=OPEN)
 
 
+class DeadlineRollup(Model):
+    """``deadline_records`` counted by deadline, bydel, institution, month, state and days late.
+
+    Kept by the same hook, in the same transaction, by adding −1/+1 to the buckets a row leaves and
+    enters: the city-wide report over 100,000 cases reads a few ten thousand counters instead of a
+    million rows.  ``days_late`` is 0 for every state but *late* (a key column cannot be NULL).
+    """
+
+    __tablename__ = "deadline_rollup"
+    deadline_key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    bydel_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    institution_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    due_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    days_late: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
 class CaseFact(Model):
     """One case's milestones: T0, offer, T1, how the stay ended, follow-up, readmission."""
 

@@ -123,7 +123,7 @@ def load(n_residents: int, now: datetime, *, seed: int = 16, start: date = date(
     import sqlalchemy as sa
 
     from engine.extensions import db
-    from engine.reports import readmission
+    from engine.reports import facts, readmission
     from engine.store.models import Case, Organisation, ProcessVersion
     from engine.store.report_facts import CaseFact, DeadlineRecord, MeetingRecord
 
@@ -136,6 +136,7 @@ def load(n_residents: int, now: datetime, *, seed: int = 16, start: date = date(
     conn.execute(sa.insert(CaseFact), h.facts)
     conn.execute(sa.insert(DeadlineRecord), h.deadlines)
     conn.execute(sa.insert(MeetingRecord), h.meetings)
+    facts.rebuild_rollup()
     readmission.recompute_all()
     db.session.commit()
     h.orgs = orgs  # type: ignore[attr-defined]

@@ -165,6 +165,15 @@ def test_filters_by_period_institution_and_deadline(hist):
     assert as_tuple(rep.deadlines[0]) == exp_tuple(exp_rows(rows, lambda r: 1)[1])
     assert rep.deadlines[0].due > 5
     assert all(r.key.startswith("2024-") for r in rep.by_period)
+    assert compliance.whole_months(f)                      # answered from the rollup …
+    # … and a period that is not whole months from the deadline rows themselves
+    g = compliance.Filters(start=date(2024, 1, 10), end=date(2024, 11, 20), bydel_id=hist.orgs["frogner"])
+    assert not compliance.whole_months(g)
+    rep = compliance.build(me, g, now=NOW)
+    rows = [r for r in hist.deadlines if in_scope(org, g, "due_date")(r)]
+    assert as_tuple(rep.total) == exp_tuple(exp_rows(rows, lambda r: 1)[1]) and rep.total.due > 20
+    assert {r.key: as_tuple(r) for r in rep.by_period} == \
+        {k: exp_tuple(c) for k, c in exp_rows(rows, lambda r: r["due_month"]).items()}
 
 
 def test_cross_organisation_viewers_get_aggregates_with_small_cells_suppressed(hist):

@@ -29,6 +29,22 @@ def _records(case_id: int) -> dict[str, tuple]:
     return {f"{r.deadline_key}#{r.seq}": (r.due_date.isoformat(), r.state, r.days_late) for r in rows}
 
 
+def _rollup() -> dict:
+    from engine.store.report_facts import DeadlineRollup
+    return {tuple(r[:6]): r[6] for r in db.session.execute(sa.select(
+        DeadlineRollup.deadline_key, DeadlineRollup.bydel_id, DeadlineRollup.institution_id, DeadlineRollup.due_month,
+        DeadlineRollup.state, DeadlineRollup.days_late, DeadlineRollup.n)) if r[6]}
+
+
+def _counted() -> dict:
+    d = DeadlineRecord
+    out: dict = {}
+    for r in db.session.scalars(sa.select(d)):
+        k = (r.deadline_key, r.bydel_id, r.institution_id, r.due_month, r.state, r.days_late or 0)
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
 def test_the_projection_records_every_deadline_milestone_meeting_and_the_readmission(routine, clock):
     # given case A: the start phase with the samtykke given on 20 January (due 12 January)
     clock.at("2026-01-05", 9)
@@ -84,6 +100,8 @@ def test_the_projection_records_every_deadline_milestone_meeting_and_the_readmis
         "forste_samarbeidsmote#1": ("2026-09-29", "void", None), "statusrapport#1": ("2027-01-01", "void", None),
         "boligmote#1": ("2027-02-01", "void", None), "soknader#1": ("2027-03-01", "void", None),
         "sluttrapport#1": ("2026-10-11", "on_time", None)}
+    # the rollup the city view reads counts exactly the rows, bucket by bucket
+    assert _rollup() == _counted()
     # and the milestones: T0, offer, T1, the ending, the transition (4 weeks), the follow-up, the readmission
     fa, fb = (db.session.get(CaseFact, a), db.session.get(CaseFact, b))
     assert (fa.t0, fa.offer_on, fa.t1, fa.ending) == (date(2026, 1, 5), date(2026, 5, 28), date(2026, 6, 15), "bolig")
@@ -132,3 +150,4 @@ def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_aud
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord)) == meetings_before
     late_before = {k: v for k, v in before.items() if v[1] in ("late", "missed", "open")}
     assert late_before and _records(a) == late_before
+    assert _rollup() == _counted()

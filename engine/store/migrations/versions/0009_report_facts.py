@@ -47,6 +47,18 @@ def upgrade():
     op.create_index('ix_deadline_records_open_due', 'deadline_records', ['due_at'],
                     postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
     op.create_table(
+        'deadline_rollup',
+        sa.Column('deadline_key', sa.String(length=100), nullable=False),
+        sa.Column('bydel_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('institution_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('due_month', sa.String(length=7), nullable=False),
+        sa.Column('state', sa.String(length=10), nullable=False),
+        sa.Column('days_late', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('deadline_key', 'bydel_id', 'institution_id', 'due_month', 'state', 'days_late',
+                                name=op.f('pk_deadline_rollup')),
+    )
+    op.create_table(
         'case_facts',
         sa.Column('case_id', sa.Integer(), nullable=False),
         sa.Column('bydel_id', sa.Integer(), nullable=False),
@@ -91,4 +103,5 @@ def upgrade():
 def downgrade():
     op.drop_table('meeting_records')
     op.drop_table('case_facts')
+    op.drop_table('deadline_rollup')
     op.drop_table('deadline_records')
