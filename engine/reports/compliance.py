@@ -240,8 +240,30 @@ def _month(d: date) -> str:
 
 
 def whole_months(f: Filters) -> bool:
-    """Does the period start on a 1st and end on a month's last day (or is it open)?  Then the rollup answers."""
+    """Does the period start on a 1st and end on a month's last day (or is it open)?  Then the rollup alone answers."""
     return (f.start is None or f.start.day == 1) and (f.end is None or (f.end + timedelta(days=1)).day == 1)
+
+
+def split_months(f: Filters) -> tuple[tuple[str | None, str | None] | None, list[Filters]]:
+    """The period as whole months (first, last month for the rollup; None: none) and the partly
+    covered days at either end (periods for the deadline rows)."""
+    start, end = f.start, f.end
+    edges: list[Filters] = []
+    first = start
+    if start is not None and start.day != 1:
+        next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        edges.append(Filters(start=start, end=min(next_month - timedelta(days=1), end) if end else
+                             next_month - timedelta(days=1)))
+        first = next_month
+    last = end
+    if end is not None and (end + timedelta(days=1)).day != 1:
+        month_start = end.replace(day=1)
+        if first is None or month_start >= first:
+            edges.append(Filters(start=month_start, end=end))
+        last = month_start - timedelta(days=1)
+    if first is not None and last is not None and first > last:
+        return None, edges
+    return (_month(first) if first else None, _month(last) if last else None), edges
 
 
 def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str, Row], dict[int, Row], dict[int, Row],
@@ -266,21 +288,33 @@ def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str,
             if state == LATE and late:
                 row.hist[late] = row.hist.get(late, 0) + n
 
-    if whole_months(f):       # the counters kept with every step: a few ten thousand rows, not a million
+    rollup_months, edges = split_months(f)
+    sources: list[tuple[Any, Any, list[Any]]] = []
+    if rollup_months is not None:   # whole months: the counters kept with every step, summed per dimension
         r = DeadlineRollup
+        first, last = rollup_months
         rwhere = [r.state != VOID, *_org_clause(r, scope, f)]
-        rwhere += ([r.due_month >= _month(f.start)] if f.start else []) + ([r.due_month <= _month(f.end)] if f.end else [])
+        rwhere += ([r.due_month >= first] if first else []) + ([r.due_month <= last] if last else [])
         if f.deadline:
             rwhere.append(r.deadline_key == f.deadline)
-        grouped = conn.execute(sa.select(r.deadline_key, r.bydel_id, r.institution_id, r.due_month, r.state, r.days_late,
-                                         r.n).where(*rwhere))
-    else:
-        grouped = conn.execute(
-            sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, d.days_late, sa.func.count())
-            .where(*where).group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, d.days_late))
-    for key, bydel, inst, month, state, late, n in grouped:
-        count([keys.setdefault(key, Row(key)), bydeler.setdefault(bydel, Row(bydel)), insts.setdefault(inst, Row(inst)),
-               months.setdefault(month, Row(month)), total], state, late, n)
+        sources.append((r, sa.func.sum(r.n), rwhere))
+    for edge in edges:              # the days of a partly covered month: the deadline rows themselves
+        ewhere = [d.state != VOID, *_org_clause(d, scope, f), *_between(d.due_date, edge)]
+        if f.deadline:
+            ewhere.append(d.deadline_key == f.deadline)
+        sources.append((d, sa.func.count(), ewhere))
+    for src, agg, swhere in sources:
+        for table, column in ((keys, src.deadline_key), (bydeler, src.bydel_id), (insts, src.institution_id),
+                              (months, src.due_month)):
+            for k, state, late, n in conn.execute(sa.select(column, src.state, src.days_late, agg).where(*swhere)
+                                                  .group_by(column, src.state, src.days_late)):
+                count([table.setdefault(k, Row(k))], state, late, int(n))
+    for row in keys.values():
+        total.due = (total.due or 0) + (row.due or 0)
+        for state in STATES:
+            setattr(total, state, (getattr(total, state) or 0) + (getattr(row, state) or 0))
+        for late, n in row.hist.items():
+            total.hist[late] = total.hist.get(late, 0) + n
     # passed, not yet marked missed by the timer worker (seconds of backlog, or a stopped worker)
     for key, bydel, inst, month, n in conn.execute(
             sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, sa.func.count())

@@ -259,12 +259,12 @@ def rebuild_rollup() -> None:
     """Count the rollup afresh from ``deadline_records`` (after a bulk load or a backfill)."""
     d = DeadlineRecord
     conn = _conn()
+    late = sa.func.coalesce(d.days_late, sa.literal_column("0"))   # one expression: PostgreSQL compares the text
     conn.execute(sa.delete(DeadlineRollup))
     conn.execute(sa.insert(DeadlineRollup).from_select(
         list(ROLLUP_KEY) + ["n"],
-        sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state,
-                  sa.func.coalesce(d.days_late, 0), sa.func.count())
-        .group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, sa.func.coalesce(d.days_late, 0))))
+        sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, late, sa.func.count())
+        .group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, late)))
 
 
 def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, now: datetime) -> None:

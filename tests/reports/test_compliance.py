@@ -275,3 +275,14 @@ def test_a_cross_organisation_export_writes_suppressed_cells_as_under_five(hist,
     assert client.get("/rapport/saker?status=late").status_code == 403
     client2 = _client(app, "kari.gamleoslo")
     assert client2.get("/rapport").status_code == 403
+
+
+def test_a_period_is_split_into_whole_months_for_the_rollup_and_partial_days_for_the_rows():
+    F = compliance.Filters
+    assert compliance.split_months(F()) == ((None, None), [])
+    assert compliance.split_months(F(date(2024, 1, 1), date(2024, 12, 31))) == (("2024-01", "2024-12"), [])
+    assert compliance.split_months(F(date(2024, 1, 10), date(2024, 11, 20))) == (
+        ("2024-02", "2024-10"), [F(date(2024, 1, 10), date(2024, 1, 31)), F(date(2024, 11, 1), date(2024, 11, 20))])
+    assert compliance.split_months(F(date(2024, 2, 3), date(2024, 2, 20))) == (None, [F(date(2024, 2, 3), date(2024, 2, 20))])
+    assert compliance.split_months(F(date(2024, 2, 3), date(2024, 2, 29))) == (None, [F(date(2024, 2, 3), date(2024, 2, 29))])
+    assert compliance.split_months(F(None, date(2025, 3, 5))) == ((None, "2025-02"), [F(date(2025, 3, 1), date(2025, 3, 5))])
