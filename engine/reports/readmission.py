@@ -37,12 +37,16 @@ PID_PROVIDER = "pid"
 DWELLING = "bolig"
 
 
-def link_key(secret_key: str | bytes, configured: str | bytes | None = None) -> bytes:
+def _bytes(value: object) -> bytes:
+    # from_prefixed_env parses JSON: TILBOLIG_SECRET_KEY=123… arrives as a number
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def link_key(secret_key: object, configured: object = None) -> bytes:
     """The HMAC key: the configured one, or one derived from the secret key for this purpose only."""
     if configured:
-        return configured.encode() if isinstance(configured, str) else configured
-    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    return hmac.new(secret, PURPOSE, hashlib.sha256).digest()
+        return _bytes(configured)
+    return hmac.new(_bytes(secret_key), PURPOSE, hashlib.sha256).digest()
 
 
 def resident_link(key: bytes, identity: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 
@@ -51,7 +52,7 @@ def test_a_leader_filters_the_report_drills_down_and_downloads_the_workbook(page
     # download the workbook: the same figures, the filters on the first sheet
     with page.expect_download() as info:
         page.get_by_role("link", name="Last ned Excel (XLSX)").click()
-    wb = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    wb = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     first = list(wb["frister"].iter_rows(min_row=3, values_only=True))[0]
     assert first[:6] == ("Plan for oppholdet", row.due, row.on_time, row.late, row.missed, row.open)
     assert ("Frist", "Plan for oppholdet") in [tuple(r) for r in wb["Utvalg"].iter_rows(values_only=True)]

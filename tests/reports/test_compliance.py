@@ -20,7 +20,7 @@ from dateutil.relativedelta import relativedelta
 from engine.access.rules import actor_for
 from engine.errors import Forbidden
 from engine.extensions import db
-from engine.reports import compliance, export
+from engine.reports import compliance, export, readmission
 from engine.store.models import AccessLog, User
 from tests.reports import history
 from tests.web.conftest import Browser
@@ -286,3 +286,12 @@ def test_a_period_is_split_into_whole_months_for_the_rollup_and_partial_days_for
     assert compliance.split_months(F(date(2024, 2, 3), date(2024, 2, 20))) == (None, [F(date(2024, 2, 3), date(2024, 2, 20))])
     assert compliance.split_months(F(date(2024, 2, 3), date(2024, 2, 29))) == (None, [F(date(2024, 2, 3), date(2024, 2, 29))])
     assert compliance.split_months(F(None, date(2025, 3, 5))) == ((None, "2025-02"), [F(date(2025, 3, 1), date(2025, 3, 5))])
+
+
+def test_the_link_key_is_the_configured_one_or_derived_for_its_own_purpose():
+    derived = readmission.link_key("hemmelig")
+    assert derived != b"hemmelig" and len(derived) == 32
+    assert readmission.link_key(12345678901234567890123456789012) == readmission.link_key("12345678901234567890123456789012")
+    assert readmission.link_key("hemmelig", "egen-nokkel") == b"egen-nokkel"
+    a, b = readmission.resident_link(derived, "fnr:01017012345"), readmission.resident_link(b"other", "fnr:01017012345")
+    assert a != b and len(a) == 64 and "01017012345" not in a

@@ -134,7 +134,7 @@ def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_aud
     before = _records(a)
     assert before["samtykke#1"] == ("2026-01-12", "late", 8) and before["plan_for_oppholdet#1"][1] == "missed"
     fact_before = db.session.get(CaseFact, a)
-    expected_fact = {c: getattr(fact_before, c) for c in CaseFact.__table__.columns.keys()}
+    expected_fact = {c: getattr(fact_before, c) for c in CaseFact.__table__.columns.keys()}  # noqa: SIM118
     meetings_before = db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord))
     for model in (DeadlineRecord, MeetingRecord, CaseFact):
         db.session.execute(sa.delete(model))
@@ -146,7 +146,7 @@ def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_aud
     # then milestones and meetings are as the hook wrote them; missed deadlines are back, late, with their days
     db.session.expire_all()
     fact = db.session.get(CaseFact, a)
-    assert {c: getattr(fact, c) for c in CaseFact.__table__.columns.keys()} == expected_fact
+    assert {c: getattr(fact, c) for c in CaseFact.__table__.columns.keys()}  # noqa: SIM118 == expected_fact
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord)) == meetings_before
     late_before = {k: v for k, v in before.items() if v[1] in ("late", "missed", "open")}
     assert late_before and _records(a) == late_before
