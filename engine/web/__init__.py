@@ -20,8 +20,8 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     pages_case,
     pages_consent,
     pages_task,
-    survey_pages,
     reports_pages,
+    survey_pages,
     timers_api,
     webhooks_api,
 )
