@@ -20,6 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engine.events import hooks as event_hooks
     from engine.extensions import db, migrate
     from engine.processes import runtime_state
+    from engine.reports import facts as report_facts
+    from engine.reports import readmission
     from engine.store import sqlite
     from engine.timers import scheduler
 
@@ -37,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     case_consent.init_app(app)      # a completed samtykke form becomes the case's consent, in the same commit
     event_hooks.init_app(app)       # outbox rows in the change's transaction; held events after commit
     survey.init_app(app)            # the yearly livskvalitet survey: deadline marks, frozen report, start on tick
+    report_facts.install(unit_of_work.hooks(app), readmission.make_link(readmission.link_key(
+        app.config.get("SECRET_KEY") or "", app.config.get("RESIDENT_LINK_KEY"))))   # the report's facts (#16)
     web.init_app(app)               # error handlers, JSON API, pages, console, webhooks in, timers API
     cli.init_app(app)               # flask deploy | seed | worker | timers | deadlines | admin | webhooks …
     scheduler.init_app(app)         # the in-process ticker (only when SCHEDULER_ENABLED)

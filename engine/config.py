@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     # No default: without TILBOLIG_SECRET_KEY or instance/secret_key (``make secret``) the app refuses
     # to start outside debug/tests (engine.web.sessions, #13).
     "SECRET_KEY": None,
+    # HMAC key linking the cases of one resident for the readmission report (#16); empty: derived
+    # from SECRET_KEY with a purpose string of its own (engine/reports/readmission.py)
+    "RESIDENT_LINK_KEY": "",
     "SQLALCHEMY_DATABASE_URI": None,              # default: SQLite in the instance folder
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "PROCESSES_DIR": str(ROOT / "processes"),

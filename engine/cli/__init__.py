@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.cli import admin, commands, survey, timers, users, webhooks
+from engine.cli import admin, commands, reports, survey, timers, users, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     webhooks.init_app(app)      # webhooks …, outbox deliver
     users.init_app(app)         # users revoke | link-pid (#13)
     survey.init_app(app)        # survey start --year (#16)
+    reports.init_app(app)       # reports backfill (#16)

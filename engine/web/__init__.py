@@ -20,6 +20,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     pages_case,
     pages_consent,
     pages_task,
+    reports_pages,
     survey_pages,
     timers_api,
     webhooks_api,
@@ -38,3 +39,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(timers_api.bp)
     app.register_blueprint(consent_api.bp)   # /api/v1/cases/<id>/consent
+    reports_pages.init_app(app)     # /rapport: «Følges rutinen?» (#16)

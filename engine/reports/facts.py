@@ -1,0 +1,451 @@
+"""The report's facts, kept by a change hook of the case unit of work (issue 16).
+
+Why a projection: «is the routine followed?» is a question over every deadline of every case for
+years.  Replaying audit trails or restoring workflows per report would be slow and would make the
+report's figures depend on how the trail is read today.  Instead, every commit of a case updates
+three narrow tables (``engine.store.report_facts``) in the *same transaction* as the step, so the
+facts can never disagree with the case: a rolled-back step leaves no fact behind.
+
+What the hook sees: the change's audit events (task completed with its form values, deadline
+passed, message received, milestone reached) and the projection tables just written (the case's
+waiting deadline timers, its anchor dates).  From them:
+
+* **deadline_records** — one row per deadline instance.  A waiting deadline timer opens (or
+  moves) the row; a ``deadline.overdue`` marks it missed; completing the step keeps it (on time if
+  before the deadline passed, otherwise late, with the Oslo days late); a timer that goes away
+  without firing and without its step being done voids the row (an offer made the step
+  unnecessary, the stay ended first).
+* **case_facts** — T0, offer, T1 (the case's anchors), how the stay ended, when the institution's
+  part ended, when the bydel's follow-up (booppfølger) was first seen, and the resident link.
+* **meeting_records** — every meeting form completed, with its date and who attended.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import clock
+from engine.cases.changes import Change
+from engine.extensions import db
+from engine.reports import readmission
+from engine.store.models import Case, Timer
+from engine.store.report_facts import (
+    LATE,
+    MISSED,
+    ON_TIME,
+    OPEN,
+    PENDING,
+    VOID,
+    CaseFact,
+    DeadlineRecord,
+    DeadlineRollup,
+    MeetingRecord,
+)
+
+#: The meeting forms: element id → (meeting, date field, who convened it).  «Samarbeidsmøte» has two
+#: elements (the institution convenes while the resident lives there, the bydel after an offer).
+MEETINGS: dict[str, tuple[str, str, str]] = {
+    "forste_samarbeidsmote": ("forste_samarbeidsmote", "motedato", "institusjon"),
+    "samarbeidsmote_institusjon": ("samarbeidsmote", "motedato", "institusjon"),
+    "samarbeidsmote_bydel": ("samarbeidsmote", "motedato", "bydel"),
+    "boligmote": ("boligmote", "boligmote_dato", "institusjon"),
+    "utflyttingsmote": ("utflyttingsmote", "utflyttingsmote_dato", "bydel"),
+    "oppfolgingsmote": ("oppfolgingsmote", "oppfolgingsmote_dato", "bydel"),
+}
+#: Explicit attendance fields of the meeting forms, per party.
+ATTENDED_FIELDS = {"bydel": "bydelen_deltok", "institusjon": "institusjonen_deltok", "beboer": "beboer_deltok"}
+#: Endings: the message's and the sluttrapport's reasons, and a dwelling.
+DWELLING = "bolig"
+ENDED_WITHOUT_REASON = "uten_bolig"
+INSTITUTION_PART_ENDED = "institusjonens_del_avsluttet"
+ENDING_STEPS = ("sluttrapport", "sluttrapport_uten_bolig")
+
+LinkFn = Callable[[int, dict[str, Any]], str | None]
+
+
+def _conn() -> Any:
+    return db.session.connection()
+
+
+def _month(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return clock.as_utc(value).astimezone(clock.OSLO).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def due_day(due_at: datetime) -> date:
+    """The last Oslo day of a deadline: its instant is the midnight *after* that day."""
+    local = clock.as_utc(due_at).astimezone(clock.OSLO)
+    return date.fromordinal(local.date().toordinal() - 1) if (local.hour, local.minute) == (0, 0) else local.date()
+
+
+def kept(due_at: datetime, at: datetime) -> tuple[str, int | None]:
+    """State and Oslo days late of a deadline whose step was done at ``at``."""
+    due_at, at = clock.as_utc(due_at), clock.as_utc(at)
+    if at < due_at:
+        return ON_TIME, None
+    return LATE, max(1, (_day(at) or due_day(due_at)).toordinal() - due_day(due_at).toordinal())
+
+
+# -- the hook --------------------------------------------------------------------------------
+
+
+def make_hook(link: LinkFn) -> Callable[[int, list[Change]], None]:
+    """The change hook, with the function that links a case to its resident (keyed, see readmission)."""
+
+    def report_facts(case_id: int, changes: list[Change]) -> None:
+        project(case_id, changes, link, clock.now())
+
+    report_facts.is_report_facts = True  # type: ignore[attr-defined]
+    return report_facts
+
+
+def install(registry: Any, link: LinkFn) -> None:
+    """Register the hook once on a unit-of-work hook registry (``unit_of_work.hooks(app)``)."""
+    registry.on_changes[:] = [h for h in registry.on_changes if not getattr(h, "is_report_facts", False)]
+    registry.on_changes.append(make_hook(link))
+
+
+def project(case_id: int, changes: list[Change], link: LinkFn, now: datetime) -> None:
+    """Bring the case's facts in line with this change (inside the caller's transaction)."""
+    case = _conn().execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
+                           .where(Case.id == case_id)).first()
+    if case is None:
+        return
+    _project_deadlines(case_id, case, changes, now)
+    _project_case(case_id, case, changes, link, now)
+    _project_meetings(case_id, case, changes)
+
+
+def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime) -> None:
+    timers: dict[str, tuple[str | None, datetime]] = {}
+    for key, element_id, host, due in _conn().execute(
+            sa.select(Timer.deadline_key, Timer.element_id, Timer.host_element_id, Timer.due_at)
+            .where(Timer.case_id == case_id, Timer.kind == "deadline", Timer.due_at.is_not(None))):
+        timers.setdefault(key or element_id, (host, clock.as_utc(due)))
+    pending = list(_conn().execute(
+        sa.select(DeadlineRecord.id, DeadlineRecord.deadline_key, DeadlineRecord.step, DeadlineRecord.due_at,
+                  DeadlineRecord.state, DeadlineRecord.seq)
+        .where(DeadlineRecord.case_id == case_id, DeadlineRecord.state.in_(PENDING)).order_by(DeadlineRecord.seq)))
+    done = [(ch.element_id, ch) for ch in changes if ch.type == "task.completed" and ch.element_id]
+    fired: dict[str, datetime] = {}
+    for ch in changes:
+        if ch.type == "deadline.overdue":
+            data = ch.data or {}
+            key = data.get("deadline") or data.get("timer")
+            if key and data.get("due_at"):
+                fired[key] = clock.as_utc(datetime.fromisoformat(data["due_at"]))
+    seqs: dict[str, int] = {}
+    if timers or fired:
+        seqs = {r[0]: r[1] for r in _conn().execute(
+            sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
+            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
+    matched_timer: set[str] = set()
+    for row in pending:
+        due = clock.as_utc(row.due_at)
+        step_done = next((at_ch for element, at_ch in done if element == row.step), None)
+        if step_done is not None:
+            state, late = kept(due, now)
+            _update(row.id, kept_at=now, state=state, days_late=late)
+            done = [d for d in done if d[1] is not step_done]   # one completion keeps one deadline
+            continue
+        if row.deadline_key in fired and row.state == OPEN:
+            _update(row.id, state=MISSED)
+            fired.pop(row.deadline_key)
+            matched_timer.add(row.deadline_key)
+            continue
+        if row.state != OPEN:
+            continue
+        current = timers.get(row.deadline_key)
+        if current is None:
+            _update(row.id, state=VOID)                          # gone without firing, step not done
+            continue
+        matched_timer.add(row.deadline_key)
+        host, new_due = current
+        if new_due != due or (host and host != row.step):
+            d = due_day(new_due)
+            _update(row.id, due_at=new_due, due_date=d, due_month=_month(d), step=host or row.step)
+    inserts = []
+    for key, (host, due) in timers.items():
+        if key not in matched_timer:
+            inserts.append(_new_row(case_id, case, key, host, due, seqs, OPEN))
+    for key, due in fired.items():                                # armed and fired within one step
+        inserts.append(_new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED))
+    if inserts:
+        _insert(inserts)
+
+
+def _step_of(changes: list[Change], key: str) -> str | None:
+    for ch in changes:
+        if ch.type == "deadline.overdue" and (ch.data or {}).get("deadline") == key:
+            return ch.element_id
+    return None
+
+
+def _new_row(case_id: int, case: Any, key: str, step: str | None, due: datetime, seqs: dict[str, int],
+             state: str) -> dict[str, Any]:
+    seqs[key] = seqs.get(key, 0) + 1
+    d = due_day(due)
+    return dict(case_id=case_id, bydel_id=case.bydel_id, institution_id=case.institution_id, deadline_key=key,
+                seq=seqs[key], step=step, due_at=due, due_date=d, due_month=_month(d), kept_at=None,
+                days_late=None, state=state)
+
+
+_BUCKET = (DeadlineRecord.deadline_key, DeadlineRecord.bydel_id, DeadlineRecord.institution_id,
+           DeadlineRecord.due_month, DeadlineRecord.state, DeadlineRecord.days_late)
+Bucket = tuple[str, int, int, str, str, int]
+
+
+def _bucket(key: str, bydel: int, inst: int, month: str, state: str, days_late: int | None) -> Bucket:
+    return (key, bydel, inst, month, state, days_late or 0)
+
+
+def _update(record_id: int, **values: Any) -> None:
+    """Change one deadline row and move its count from the old rollup bucket to the new one."""
+    old = _conn().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
+    _conn().execute(sa.update(DeadlineRecord).where(DeadlineRecord.id == record_id).values(**values))
+    if old is None:
+        return
+    before = _bucket(*old)
+    after = _bucket(values.get("deadline_key", old[0]), old[1], old[2], values.get("due_month", old[3]),
+                    values.get("state", old[4]), values.get("days_late", old[5]) if "days_late" in values else old[5])
+    if before != after:
+        bump({before: -1, after: +1})
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    _conn().execute(sa.insert(DeadlineRecord), rows)
+    deltas: dict[Bucket, int] = {}
+    for r in rows:
+        b = _bucket(r["deadline_key"], r["bydel_id"], r["institution_id"], r["due_month"], r["state"], r["days_late"])
+        deltas[b] = deltas.get(b, 0) + 1
+    bump(deltas)
+
+
+def bump(deltas: dict[Bucket, int]) -> None:
+    """Add to the rollup's counters (an upsert, so two steps counting into one bucket never collide)."""
+    rows = [dict(deadline_key=b[0], bydel_id=b[1], institution_id=b[2], due_month=b[3], state=b[4], days_late=b[5], n=d)
+            for b, d in deltas.items() if d]
+    if not rows:
+        return
+    conn = _conn()
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(DeadlineRollup)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(ROLLUP_KEY),
+                                            set_={"n": DeadlineRollup.n + stmt.excluded.n}), rows)
+
+
+ROLLUP_KEY = ("deadline_key", "bydel_id", "institution_id", "due_month", "state", "days_late")
+
+
+def rebuild_rollup() -> None:
+    """Count the rollup afresh from ``deadline_records`` (after a bulk load or a backfill)."""
+    d = DeadlineRecord
+    conn = _conn()
+    late = sa.func.coalesce(d.days_late, sa.literal_column("0"))   # one expression: PostgreSQL compares the text
+    conn.execute(sa.delete(DeadlineRollup))
+    conn.execute(sa.insert(DeadlineRollup).from_select(
+        list(ROLLUP_KEY) + ["n"],
+        sa.select(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, late, sa.func.count())
+        .group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, late)))
+
+
+def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, now: datetime) -> None:
+    fact = _conn().execute(sa.select(CaseFact).where(CaseFact.case_id == case_id)).mappings().first()
+    old = dict(fact) if fact else {}
+    new = dict(old)
+    anchors = case.anchors or {}
+    for ch in changes:
+        raw = (ch.data or {}).get("values")
+        values: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if ch.type == "case.opened":
+            new["resident_link"] = link(case_id, values)
+        elif ch.type == "task.completed":
+            new.update(_ending_from(ch.element_id, values, new.get("ending")))
+            followup = _followup_from(ch.element_id, values)
+            if followup and (new.get("followup_on") is None or followup < new["followup_on"]):
+                new["followup_on"] = followup
+        elif ch.type == "message.received" and (ch.data or {}).get("name") == "opphold_avsluttet":
+            new["ending"] = new.get("ending") or ENDED_WITHOUT_REASON
+        elif ch.type == "milestone.reached" and (ch.data or {}).get("milestone") == INSTITUTION_PART_ENDED \
+                or ch.type == "milestone.reached" and ch.element_id == INSTITUTION_PART_ENDED:
+            new["institution_part_ended_on"] = _ended_on(changes, now)
+    new.update(t0=_day(anchors.get("innflytting")), offer_on=_day(anchors.get("bolig_tilbudt_dato")),
+               t1=_day(anchors.get("utflytting")) if new.get("ending") else None)
+    new.update(derived(new))
+    new.update(bydel_id=case.bydel_id, institution_id=case.institution_id)
+    if new == old:
+        return
+    values = {k: v for k, v in new.items() if k != "case_id"}
+    if fact is None:
+        _conn().execute(sa.insert(CaseFact).values(case_id=case_id, **values))
+    else:
+        _conn().execute(sa.update(CaseFact).where(CaseFact.case_id == case_id).values(**values))
+    if new.get("resident_link") and (old.get("t0"), old.get("t1"), old.get("resident_link")) != \
+            (new.get("t0"), new.get("t1"), new.get("resident_link")):
+        readmission.relink(new["resident_link"])
+
+
+def _ended_on(changes: list[Change], now: datetime) -> date | None:
+    """The last day of the institution's part: the day its timer was due for (it fires just after
+    midnight), else today."""
+    for ch in changes:
+        if ch.type == "timer.fired" and (ch.data or {}).get("due_at"):
+            return due_day(datetime.fromisoformat(ch.data["due_at"]))   # type: ignore[index]
+    return _day(now)
+
+
+def derived(f: dict[str, Any]) -> dict[str, Any]:
+    """The day counts the report groups by, from the dates (one definition for the hook and the tests)."""
+    t0, t1 = f.get("t0"), f.get("t1")
+
+    def days(a: date | None, b: date | None) -> int | None:
+        return b.toordinal() - a.toordinal() if a and b else None
+
+    return dict(t1_month=_month(t1) if t1 else None, stay_days=days(t0, t1), offer_days=days(f.get("offer_on"), t1),
+                transition_days=days(t1, f.get("institution_part_ended_on")),
+                followup_days=days(t1, f.get("followup_on")))
+
+
+def _ending_from(element_id: str | None, values: dict[str, Any], current: str | None) -> dict[str, Any]:
+    if element_id == "utflytting":
+        return {"ending": DWELLING}
+    if element_id == "avklar_botid" and values.get("botid_beslutning") == "utskrives":
+        return {"ending": "midlertidig_botilbud" if values.get("utskrives_til") == "midlertidig_botilbud"
+                else "utskrevet_uten_bolig"}
+    if element_id in ENDING_STEPS and values.get("avslutningstype"):
+        kind = values["avslutningstype"]
+        return {"ending": DWELLING if kind == "planlagt_utflytting" else kind}
+    return {}
+
+
+def _followup_from(element_id: str | None, values: dict[str, Any]) -> date | None:
+    """The bydel's follow-up after moving: a booppfølger contact established, or the oppfølgingsmøte held."""
+    if element_id == "utflyttingsmote" and values.get("booppfolger_kontakt") == "etablert":
+        return _day(values.get("utflyttingsmote_dato"))
+    if element_id == "oppfolgingsmote":
+        return _day(values.get("oppfolgingsmote_dato"))
+    return None
+
+
+def attendance(values: dict[str, Any], convenor: str) -> dict[str, bool | None]:
+    """Who attended a meeting: the form's explicit «deltok» field, else its list of participants."""
+    people = [p for key, v in values.items() if "deltakere" in key and isinstance(v, list) for p in v
+              if isinstance(p, dict)]
+    out: dict[str, bool | None] = {}
+    for party, field in ATTENDED_FIELDS.items():
+        if isinstance(values.get(field), bool):
+            out[party] = values[field]
+        elif party == convenor:
+            out[party] = True
+        elif people:
+            out[party] = any(p.get("organisasjon") == party and p.get("til_stede", True) is not False for p in people)
+        else:
+            out[party] = None
+    return out
+
+
+def _project_meetings(case_id: int, case: Any, changes: Iterable[Change]) -> None:
+    rows = []
+    for ch in changes:
+        if ch.type != "task.completed" or ch.element_id not in MEETINGS:
+            continue
+        values = (ch.data or {}).get("values") or {}
+        meeting, date_field, convenor = MEETINGS[ch.element_id]
+        held = _day(values.get(date_field)) or _day(clock.now())
+        who = attendance(values, convenor)
+        rows.append(dict(case_id=case_id, bydel_id=case.bydel_id, institution_id=case.institution_id,
+                         meeting=meeting, held_on=held, bydel_attended=who["bydel"],
+                         institution_attended=who["institusjon"], resident_attended=who["beboer"]))
+    if rows:
+        _conn().execute(sa.insert(MeetingRecord), rows)
+
+
+# -- backfill ----------------------------------------------------------------------------------
+
+
+def backfill(link: LinkFn) -> dict[str, int]:
+    """Facts for cases that ran before the hook existed (``flask reports backfill``); idempotent.
+
+    From each case's audit trail, replayed commit by commit (a commit's events share one instant):
+    the milestones (T0, offer, T1, ending, the institution's part, the bydel's follow-up), the
+    meetings and the resident link are exact.  Deadlines: the ones waiting now are recorded as
+    open, the ones the trail shows passing (``deadline.overdue``) as missed and — if their step was
+    done later — late.  A deadline kept *in time* before the upgrade left no due date in the trail
+    (its timer row was deleted), so it is not reconstructed: the on-time share of the time before
+    the upgrade is not reported, and the README says so.
+    """
+    from engine.store.models import AuditEvent
+
+    conn = _conn()
+    done = set(conn.execute(sa.select(CaseFact.case_id)).scalars())
+    counts = {"cases": 0, "skipped": 0}
+    for case_id in list(conn.execute(sa.select(Case.id).order_by(Case.id)).scalars()):
+        if case_id in done:
+            counts["skipped"] += 1
+            continue
+        events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                         .order_by(AuditEvent.id)))
+        groups: dict[Any, list[Change]] = {}
+        for e in events:
+            groups.setdefault(e.at, []).append(Change(e.type, None, element_id=e.element_id, task_id=e.task_id,
+                                                      data=e.data))
+        case = conn.execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
+                            .where(Case.id == case_id)).first()
+        for i, (at, changes) in enumerate(groups.items()):
+            last = i == len(groups) - 1
+            _project_case(case_id, case, changes, link, clock.as_utc(at))
+            _project_meetings(case_id, case, changes)
+            _replay_deadlines(case_id, case, changes, clock.as_utc(at), current=last)
+        counts["cases"] += 1
+    rebuild_rollup()
+    readmission.recompute_all()
+    db.session.commit()
+    return counts
+
+
+def _replay_deadlines(case_id: int, case: Any, changes: list[Change], at: datetime, *, current: bool) -> None:
+    """The deadline part of a replayed commit: misses and late completions; waiting timers at the end."""
+    if current:
+        _project_deadlines(case_id, case, changes, at)
+        return
+    missed = [ch for ch in changes if ch.type == "deadline.overdue" and (ch.data or {}).get("due_at")]
+    if missed:
+        seqs = {r[0]: r[1] for r in _conn().execute(
+            sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
+            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
+        rows = []
+        for ch in missed:
+            data = ch.data or {}
+            key = data.get("deadline") or data.get("timer")
+            if key:
+                rows.append(_new_row(case_id, case, key, ch.element_id,
+                                     clock.as_utc(datetime.fromisoformat(data["due_at"])), seqs, MISSED))
+        if rows:
+            _insert(rows)
+    for ch in changes:
+        if ch.type != "task.completed":
+            continue
+        row = _conn().execute(sa.select(DeadlineRecord.id, DeadlineRecord.due_at).where(
+            DeadlineRecord.case_id == case_id, DeadlineRecord.step == ch.element_id,
+            DeadlineRecord.state == MISSED).order_by(DeadlineRecord.seq)).first()
+        if row is not None:
+            state, late = kept(row.due_at, at)
+            _update(row.id, kept_at=at, state=state, days_late=late)
