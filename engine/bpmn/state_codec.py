@@ -17,6 +17,7 @@ bulk, they move to the newest format the next time their case takes a step.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import zstandard
@@ -24,8 +25,16 @@ import zstandard
 FORMAT_JSON = ord("{")
 FORMAT_ZSTD = 2
 _LEVEL = 3
-_compressor = zstandard.ZstdCompressor(level=_LEVEL)
-_decompressor = zstandard.ZstdDecompressor()
+#: zstandard's (de)compressor objects must not be shared between threads (a shared one fails with
+#: «cannot compress» or crashes under concurrent requests), so each thread has its own pair.
+_local = threading.local()
+
+
+def _codecs() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    pair = getattr(_local, "pair", None)
+    if pair is None:
+        pair = _local.pair = (zstandard.ZstdCompressor(level=_LEVEL), zstandard.ZstdDecompressor())
+    return pair
 
 
 class StateUnreadable(ValueError):
@@ -34,7 +43,7 @@ class StateUnreadable(ValueError):
 
 def encode_text(text: str) -> bytes:
     """Stored bytes of a state given as JSON text (newest format)."""
-    return bytes((FORMAT_ZSTD,)) + _compressor.compress(text.encode())
+    return bytes((FORMAT_ZSTD,)) + _codecs()[0].compress(text.encode())
 
 
 def decode_text(blob: bytes | str) -> str:
@@ -48,7 +57,7 @@ def decode_text(blob: bytes | str) -> str:
         return blob.decode()
     if tag == FORMAT_ZSTD:
         try:
-            return _decompressor.decompress(blob[1:]).decode()
+            return _codecs()[1].decompress(blob[1:]).decode()
         except zstandard.ZstdError as exc:
             raise StateUnreadable(f"ødelagt komprimert tilstand: {exc}") from exc
     raise StateUnreadable(f"ukjent tilstandsformat {tag}")

@@ -55,3 +55,23 @@ def test_migration_check_reports_an_unreadable_state(api, tre_baner, clock_at):
     db.session.commit()
     row = db.session.get(Case, case["id"])
     assert migration.check(row, None) == ["tilstanden kan ikke leses"]
+
+
+def test_threads_compress_and_decompress_at_once_without_sharing_a_codec():
+    # a shared zstandard compressor failed («cannot compress») or crashed under concurrent requests
+    import threading
+    text = '{"format":"x","tasks":{' + ",".join(f'"{i}":{{"state":64}}' for i in range(2000)) + "}}"
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(200):
+                assert state_codec.decode_text(state_codec.encode_text(text)) == text
+        except BaseException as exc:   # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
