@@ -15,7 +15,7 @@ from engine.errors import ServiceError
 from engine.events import inbox, outbox, subscriptions
 from engine.store.webhooks import DEAD, DELIVERED, FAILED, HELD, UNMATCHED
 from engine.web import console_words
-from engine.web.admin_pages import bp
+from engine.web.admin_base import bp
 from engine.web.i18n import _
 from engine.web.page_base import require_actor
 

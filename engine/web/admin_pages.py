@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 
 from engine.bpmn import lanes
-from engine.errors import DeploymentInvalid, Forbidden, NotFound, ServiceError, Unprocessable
+from engine.errors import DeploymentInvalid, EngineFailure, Forbidden, NotFound, ServiceError, Unprocessable
 from engine.ops import console, migration, repairs
 from engine.ops import stuck as ops
 from engine.processes import deployments
-from engine.web import console_words
+from engine.web import admin_events, admin_users, console_words  # noqa: F401 — their routes are on bp
+from engine.web.admin_base import bp
 from engine.web.i18n import _, parse_local
 from engine.web.page_base import require_actor
-
-bp = Blueprint("admin_pages", __name__, url_prefix="/admin", template_folder="templates")
 
 REASON_TEXT = {ops.ERROR: "Feil i prosessen", ops.OVERDUE: "Frist passert", ops.IDLE: "Ingen aktivitet",
                ops.BROKEN_TIMER: "Brutt tidtaker", ops.MESSAGE_WAIT: "Venter på melding"}
@@ -67,6 +66,10 @@ def _repair_page(actor, case_id: int, action: str | None = None, values: dict[st
     general: list[str] = []
     if error is not None:
         general.append(error.message)
+        if isinstance(error, EngineFailure):     # what failed this time, in plain words (the engine text folded)
+            where = console_words.element_label(error.element_id, choices.names)
+            why = console_words.explain_error(error.detail)
+            general.append(_("Steget «%(where)s» feilet igjen: %(why)s", where=where, why=why))
         details = error.details if isinstance(error.details, dict) else {}
         for key, texts in details.items():
             if key in ("element_id",) and action == "retry":   # an engine failure's element, not a field
@@ -209,6 +212,5 @@ def migrate():
 
 
 def init_app(app: Flask) -> None:
-    from engine.web import admin_events, admin_users  # noqa: F401 — their routes are on this blueprint
     console_words.init_app(app)
     app.register_blueprint(bp)

@@ -14,7 +14,7 @@ from engine.access.rules import require_role
 from engine.bpmn.lanes import ADMINISTRATOR
 from engine.errors import NotFound
 from engine.ops import console
-from engine.web.admin_pages import bp
+from engine.web.admin_base import bp
 from engine.web.i18n import _
 from engine.web.page_base import require_actor
 

@@ -110,6 +110,7 @@ def test_a_refused_repair_is_an_error_with_4xx_and_keeps_what_was_typed(browser,
     assert r.status_code == 422
     summary = html[html.index('id="feiloppsummering"') - 60:]
     assert 'class="error-summary" role="alert"' in summary[:200] and "Prøv igjen ble ikke utført" in summary
+    assert "Steget «Beregn» feilet igjen: En beregning i prosessen delte på null" in summary
     assert "flash ok" not in html
     form = html[html.index('id="form-retry"'):]
     assert ">prøver med 0</textarea>" in form and "{&#34;deler&#34;: &#34;0&#34;}</textarea>" in form
