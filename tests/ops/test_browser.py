@@ -49,7 +49,6 @@ def test_admin_finds_an_errored_case_retries_it_and_it_leaves_the_list(page, tre
     retry = page.locator("#form-retry")
     retry.get_by_label("Begrunnelse").fill("Antall deler var 0; rettet til 4")
     retry.get_by_label("Data som skal rettes").fill('{"deler": "4"}')
-    screenshot(page, "admin-repair")
     retry.get_by_role("button", name="Prøv igjen").click()
     page.wait_for_url("**/admin/stuck")
     assert page.locator(f"#stuck-{case.id}").count() == 0
