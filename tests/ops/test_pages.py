@@ -47,6 +47,9 @@ def test_console_pages_are_for_their_roles(browser, tre_baner):
     assert browser("prosesseier").get("/admin/versions").status_code == 200
     assert browser("kari.gamleoslo").get("/admin/versions").status_code == 403
     assert browser(None).get("/admin/stuck").status_code == 302        # to the login page
+    assert browser("prosesseier").get("/admin/cases/1/repair").status_code == 403
+    assert browser("prosesseier").get("/admin/migrations").status_code == 200
+    assert browser("kari.gamleoslo").get("/admin/migrations").status_code == 403
 
 
 def test_upload_lists_problems_then_deploys_a_good_diagram(browser, tre_baner):
