@@ -92,6 +92,14 @@ def explain_error(message: str | None) -> str:
     return _(GENERIC_ERROR)
 
 
+def explain_broken_timer(reason: str | None) -> str:
+    """A timer whose due time could not be computed: nearly always a missing or invalid date."""
+    if {"NameError", "KeyError"} & set(_CLASS.findall(reason or "")):
+        return _("En frist kunne ikke regnes ut fordi den bygger på et felt (oftest en dato) saken ikke har fått "
+                 "verdi for.")
+    return _(ERROR_CLASSES["DeadlineError"])
+
+
 def element_label(element_id: str | None, names: dict[str, str]) -> str:
     """An element's name from the diagram; the id only when the diagram gives it no name."""
     if not element_id:
@@ -108,3 +116,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["rolle"] = role
     app.jinja_env.filters["tidtaker_slag"] = timer_kind
     app.jinja_env.globals["forklar_feil"] = explain_error
+    app.jinja_env.globals["forklar_tidtaker"] = explain_broken_timer

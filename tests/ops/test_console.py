@@ -293,3 +293,15 @@ def test_users_and_webhooks_pages(browser, users, clock_at):
         assert browser("prosesseier").get(url).status_code == 403
     nav = b.get("/admin/stuck").get_data(as_text=True)
     assert 'href="/admin/events"' in nav and 'href="/admin/users"' in nav and 'href="/admin/webhooks"' in nav
+
+
+def test_a_broken_timer_is_explained_and_its_engine_text_folded(browser, api, tre_baner, clock_at):
+    clock_at(2026, 3, 1, 9)
+    case = to_plan(api, innflytting=None)                    # no T0: the plan deadline cannot be computed
+    html = browser("admin").get("/admin/stuck?reason=broken_timer").get_data(as_text=True)
+    card = html[html.index(f'id="stuck-{case["id"]}"'):]
+    card = card[:card.index("</article>")]
+    plain, tech = card.split('<details class="tech">', 1)
+    assert "Brutt tidtaker" in plain and "En frist kunne ikke regnes ut" in plain
+    broken = db.session.scalar(sa.select(Timer.broken_reason).where(Timer.case_id == case["id"]))
+    assert broken and broken[:15] in tech and broken[:15] not in plain
