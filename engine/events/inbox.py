@@ -285,8 +285,10 @@ def page(state: str | None = None, before_id: int | None = None, limit: int = 50
 
 
 def counts() -> dict[str, int]:
-    """How many inbound events are in each state."""
-    return dict(db.session.execute(sa.select(InboundEvent.state, sa.func.count()).group_by(InboundEvent.state)).all())
+    """How many inbound events are held, unmatched or failed (delivered ones grow without end: not counted)."""
+    return dict(db.session.execute(sa.select(InboundEvent.state, sa.func.count())
+                                   .where(InboundEvent.state.in_((HELD, UNMATCHED, FAILED)))
+                                   .group_by(InboundEvent.state)).all())
 
 
 def list_state(event_id: int) -> str:

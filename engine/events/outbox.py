@@ -221,8 +221,13 @@ def page(state: str | None = None, before_id: int | None = None, limit: int = 50
 
 
 def counts() -> dict[str, int]:
-    """How many deliveries are in each state (``retrying`` counted apart from ``pending``)."""
-    out = dict(db.session.execute(sa.select(OutboxEvent.state, sa.func.count()).group_by(OutboxEvent.state)).all())
+    """How many deliveries wait or were given up (``retrying`` counted apart from ``pending``).
+
+    Delivered rows are not counted: they grow without end, and counting them made the console's
+    page O(rows) (70 ms at 100,000 on PostgreSQL); the other states are few and read from the index.
+    """
+    out = dict(db.session.execute(sa.select(OutboxEvent.state, sa.func.count())
+                                  .where(OutboxEvent.state.in_((PENDING, DEAD))).group_by(OutboxEvent.state)).all())
     out["retrying"] = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
         OutboxEvent.state == PENDING, OutboxEvent.attempts > 0)) or 0
     return out
