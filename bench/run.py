@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 MODULES = ["bench.engine_bench", "bench.concurrency", "bench.inbox", "bench.timers", "bench.webhooks", "bench.web",
-           "bench.casepage", "bench.scaleout", "bench.storage", "bench.survey", "bench.report"]
+           "bench.casepage", "bench.console", "bench.scaleout", "bench.storage", "bench.survey", "bench.report"]
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from engine.errors import (
 )
 from engine.events.outbox import setting
 from engine.extensions import db
-from engine.store.models import Case
+from engine.store.models import AuditEvent, Case
 from engine.store.webhooks import DELIVERED, FAILED, HELD, UNMATCHED, InboundEvent, InboundSource
 from webhooks import inbound, signing
 
@@ -241,6 +241,54 @@ def assign(event_id: int, case_id: Any) -> InboundEvent:
     deliver_held(case_id)
     db.session.refresh(event)
     return event
+
+
+def retry(event_id: int, actor_id: int | None = None) -> InboundEvent:
+    """An administrator tries a failed event again: it is held once more and delivered if its case
+    waits for it now (through the case's unit of work, like any delivery).  Audited as
+    ``inbound.retried``.  An event whose delivery stopped its case is repaired on the case instead
+    (the case's «Prøv igjen» carries the corrected payload), and an ended case takes nothing.
+    """
+    event = db.session.get(InboundEvent, event_id)
+    if event is None:
+        raise NotFound("Fant ikke hendelsen.")
+    if event.state != FAILED:
+        raise Conflict("Bare hendelser som har feilet kan prøves igjen.")
+    case = db.session.get(Case, event.case_id) if event.case_id is not None else None
+    if case is None:
+        raise Unprocessable("Hendelsen er ikke knyttet til noen sak.", {"case_id": ["Knytt hendelsen til en sak først."]})
+    if case.status in (cases.COMPLETED, cases.TERMINATED):
+        raise Conflict("Saken er avsluttet og tar ikke imot flere hendelser.")
+    origin = ((case.error_action or {}).get("origin") or {}) if case.status == cases.ERROR else {}
+    if origin.get("inbound_event_id") == event.id:
+        raise Conflict(f"Hendelsen stoppet sak {case.id}: rett saken under «Fastlåste saker» (Prøv igjen).")
+    previous_error = event.last_error
+    event.state, event.last_error = HELD, None
+    db.session.add(AuditEvent(case_id=None, type="inbound.retried", actor_id=actor_id,
+                              data={"inbound_event_id": event.id, "case_id": case.id,
+                                    "message": event.message_name, "previous_error": (previous_error or "")[:500]}))
+    db.session.commit()
+    deliver_held(case.id)
+    db.session.refresh(event)
+    return event
+
+
+def page(state: str | None = None, before_id: int | None = None, limit: int = 50) -> tuple[list[InboundEvent], bool]:
+    """One page of inbound events, newest first (keyset on the id); and whether there are older ones."""
+    query = sa.select(InboundEvent)
+    if state:
+        query = query.where(InboundEvent.state == state)
+    if before_id:
+        query = query.where(InboundEvent.id < before_id)
+    rows = list(db.session.scalars(query.order_by(InboundEvent.id.desc()).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def counts() -> dict[str, int]:
+    """How many inbound events are held, unmatched or failed (delivered ones grow without end: not counted)."""
+    return dict(db.session.execute(sa.select(InboundEvent.state, sa.func.count())
+                                   .where(InboundEvent.state.in_((HELD, UNMATCHED, FAILED)))
+                                   .group_by(InboundEvent.state)).all())
 
 
 def list_state(event_id: int) -> str:

@@ -128,3 +128,8 @@ def add_source(name: str, secret: str | None = None, messages: list[str] | None 
     db.session.add(row)
     db.session.commit()
     return row, row.secret
+
+
+def list_sources() -> list[InboundSource]:
+    """Every system that may send us events (the console's webhooks page; secrets are never shown)."""
+    return list(db.session.scalars(sa.select(InboundSource).order_by(InboundSource.name)))

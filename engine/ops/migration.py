@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from engine import cases
 from engine.access import rules as access
-from engine.bpmn import lanes
+from engine.bpmn import lanes, spec
 from engine.bpmn import migrate as bpmn_migrate
 from engine.bpmn.lanes import Actor
 from engine.errors import NotFound, ServiceError, Unprocessable
@@ -62,16 +62,29 @@ def check(case: Case, to_bundle: Any) -> list[str]:
         return ["tilstanden kan ikke leses"]
     open_missing, past_missing = bpmn_migrate.missing_specs(case.state, to_bundle)
     reasons: list[str] = []
+    names = _names(case) if open_missing or past_missing else {}
+
+    def named(specs: set[str]) -> str:   # «Gi samtykke» (samtykke): the diagram's name, the id for the log
+        return ", ".join(f"«{names[s]}» ({s})" if names.get(s) else s for s in sorted(specs))
+
     if open_missing:
-        reasons.append("gjeldende steg finnes ikke i ny versjon: " + ", ".join(sorted(open_missing)))
+        reasons.append("gjeldende steg finnes ikke i ny versjon: " + named(open_missing))
     if past_missing:
-        reasons.append("tidligere steg finnes ikke i ny versjon: " + ", ".join(sorted(past_missing)))
+        reasons.append("tidligere steg finnes ikke i ny versjon: " + named(past_missing))
     if not reasons:
         try:
             runtime_state.state().engine.restore(to_bundle, bpmn_migrate.migrated_state(case.state))
         except Exception as exc:  # noqa: BLE001 - any restore failure means "cannot migrate"
             reasons.append(f"tilstanden passer ikke den nye versjonen: {type(exc).__name__}: {exc}")
     return reasons
+
+
+def _names(case: Case) -> dict[str, str]:
+    """Element id → name in the case's current version (what a refusal names the missing steps by)."""
+    try:
+        return spec.element_names(deployments.bundle_for(case.process_version_id))
+    except Exception:  # noqa: BLE001 — a version that no longer loads is reported by the restore check
+        return {}
 
 
 def _versions(from_id: Any, to_id: Any) -> tuple[ProcessVersion, ProcessVersion]:

@@ -69,6 +69,41 @@ def format_datetime(value) -> str:
     return f"{format_date(local.date())} kl. {local:%H.%M}"
 
 
+def format_datetime_zone(value) -> str:
+    """«28.11.2026 kl. 14.05 norsk tid (CET)» — for the console, where a time is read next to logs
+    and other systems' clocks, so the zone (winter CET / summer CEST) is always written out."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = clock.as_utc(value).astimezone(clock.OSLO)
+    return _("%(day)s kl. %(time)s norsk tid (%(zone)s)", day=f"{local:%d.%m.%Y}", time=f"{local:%H.%M}",
+             zone=local.tzname() or "")
+
+
+def local_input(value) -> str:
+    """The value of an ``<input type="datetime-local">`` for a stored UTC instant: Oslo wall time."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{clock.as_utc(value).astimezone(clock.OSLO):%Y-%m-%dT%H:%M}"
+
+
+def parse_local(text: str | None) -> datetime | None:
+    """What a ``datetime-local`` picker sent («2026-04-01T08:00»), read as Oslo wall time; None if
+    it is no such time.  A time with its own offset is kept as given (the API's ISO strings)."""
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.OSLO)
+    return clock.as_utc(value)
+
+
 def days_left(due) -> int | None:
     """Whole Oslo days from today to the due date: 0 is «i dag», negative is overdue."""
     d = due_day(due)
@@ -94,5 +129,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dato"] = format_date
     app.jinja_env.filters["fristdato"] = format_due
     app.jinja_env.filters["tidspunkt"] = format_datetime
+    app.jinja_env.filters["tidspunkt_sone"] = format_datetime_zone
+    app.jinja_env.filters["lokal_input"] = local_input
     app.jinja_env.filters["dager_igjen"] = days_left
     app.jinja_env.globals["beskriv_dager"] = describe_days

@@ -57,7 +57,7 @@ def list_deliveries():
 
 @bp.post("/deliveries/<int:event_id>/redeliver")
 def redeliver(event_id: int):
-    return jsonify(outbox.event_json(outbox.redeliver(event_id)))
+    return jsonify(outbox.event_json(outbox.redeliver(event_id, require_actor().user_id)))
 
 
 @bp.get("/inbound")

@@ -43,7 +43,7 @@ def test_dry_run_then_migrate_and_finish_on_v2(app, api, tre_baner, clock_at):
     report = {c["case_id"]: c for c in r.json["cases"]}
     assert report[movable["id"]]["can_migrate"] is True and report[movable["id"]]["reasons"] == []
     assert report[stuck_on_removed["id"]]["can_migrate"] is False
-    assert "samtykke" in report[stuck_on_removed["id"]]["reasons"][0]
+    assert "«Gi samtykke» (samtykke)" in report[stuck_on_removed["id"]]["reasons"][0]   # named, id for the log
     assert {c: _state(c) for c in before} == before                    # a dry run changes nothing
 
     r = api("prosesseier").post("/api/v1/admin/migrations", json={**body, "dry_run": False, "reason": "ny versjon"})

@@ -21,8 +21,7 @@ def test_admin_retries_an_errored_case_from_the_list(browser, api, tre_baner, cl
     assert f'id="stuck-{case["id"]}"' in html and "Feil i prosessen" in html and "beregn" in html
     assert "Systemstatus" in html
     r = b.post(f"/admin/cases/{case['id']}/repair", {"action": "retry", "reason": "", "data": '{"deler": "4"}'})
-    assert r.status_code == 302
-    assert "Begrunnelse mangler" in b.get("/admin/stuck").get_data(as_text=True)
+    assert r.status_code == 422 and "Begrunnelse mangler" in r.get_data(as_text=True)
     r = b.post(f"/admin/cases/{case['id']}/repair", {"action": "retry", "reason": "rettet deler", "data": '{"deler": "4"}'})
     assert r.status_code == 302
     html = b.get("/admin/stuck").get_data(as_text=True)
@@ -48,6 +47,9 @@ def test_console_pages_are_for_their_roles(browser, tre_baner):
     assert browser("prosesseier").get("/admin/versions").status_code == 200
     assert browser("kari.gamleoslo").get("/admin/versions").status_code == 403
     assert browser(None).get("/admin/stuck").status_code == 302        # to the login page
+    assert browser("prosesseier").get("/admin/cases/1/repair").status_code == 403
+    assert browser("prosesseier").get("/admin/migrations").status_code == 200
+    assert browser("kari.gamleoslo").get("/admin/migrations").status_code == 403
 
 
 def test_upload_lists_problems_then_deploys_a_good_diagram(browser, tre_baner):
@@ -65,7 +67,7 @@ def test_upload_lists_problems_then_deploys_a_good_diagram(browser, tre_baner):
                content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     html = b.get("/admin/versions").get_data(as_text=True)
-    assert "Utrullet: tre_baner v2" in html and html.count("data-version=") == 2
+    assert "Utrullet: Liten sak med tre baner versjon 2" in html and html.count("data-version=") == 2
     v2_id = tre_baner.id + 1
     assert b.get(f"/admin/versions/{v2_id}").status_code == 200
     r = b.post("/admin/migrations", {"from_version_id": str(tre_baner.id), "to_version_id": str(v2_id), "run": "0"})
