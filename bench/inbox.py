@@ -88,10 +88,10 @@ def _time(fn, reps: int) -> tuple[float, float]:
 
 
 def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 20) -> list[tuple[str, float, float]]:
+    import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    import sqlalchemy as sa
-
+    from bench.workload import FORM, bpmn
     from engine import create_app
     from engine.access import demo
     from engine.access.rules import actor_for
@@ -99,7 +99,6 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 20) -> list[
     from engine.extensions import db
     from engine.processes import deployments
     from engine.store.models import User
-    from bench.workload import FORM, bpmn
 
     url = os.environ.get("TILBOLIG_BENCH_PG", DEFAULT_URL)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})

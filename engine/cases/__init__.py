@@ -10,6 +10,7 @@ from engine.cases.queries import (
                                   actionable_tasks_query,
                                   case_data,
                                   case_events,
+                                  case_page,
                                   case_tasks,
                                   case_timers,
                                   completed_forms,
@@ -31,7 +32,7 @@ __all__ = [
     "ACTIVE", "ANCHOR_KEYS", "COMPLETED", "ENDED", "ERROR", "RUNNING", "SUSPENDED", "TERMINATED",
     "CaseUnitOfWork", "Change", "actionable_tasks_query", "case_data", "case_events", "case_tasks", "case_timers",
     "check_message", "completed_forms", "completed_task",
-    "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
+    "case_page", "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
     "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_data", "task_schema", "task_ui_schema",
     "visible_cases_query", "wake_case", "waiting_messages",
 ]

@@ -13,11 +13,12 @@ from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import TaskNotReady
+from engine.cases import keyset
 from engine.cases.unit_of_work import read_workflow
 from engine.errors import Conflict, NotFound
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
-from engine.store.models import AuditEvent, Case, OpenTask, Timer
+from engine.store.models import AuditEvent, Case, OpenTask, Organisation, Timer
 from engine.store.status import ACTIVE
 
 
@@ -78,53 +79,99 @@ def search_clause(text: str | None) -> Any:
     return sa.or_(*parts)
 
 
-#: Orderings of the case list a user may pick (the first is the default).
-CASE_SORTS: dict[str, tuple[Any, ...]] = {
-    "nyest": (Case.id.desc(),),
-    "eldst": (Case.id.asc(),),
-    "navn": (Case.resident_name.asc(), Case.id.asc()),
-    "aktivitet": (Case.last_activity_at.desc(), Case.id.desc()),
+#: Orderings of the case list a user may pick (the first is the default); each ends on the case id.
+CASE_ORDERS: dict[str, tuple[keyset.Key, ...]] = {
+    "nyest": (keyset.Key(Case.id, desc=True),),
+    "eldst": (keyset.Key(Case.id),),
+    "navn": (keyset.Key(Case.resident_name), keyset.Key(Case.id)),
+    "aktivitet": (keyset.Key(Case.last_activity_at, desc=True), keyset.Key(Case.id, desc=True)),
 }
+CASE_SORTS: dict[str, tuple[Any, ...]] = {k: tuple(keyset.order_by(v)) for k, v in CASE_ORDERS.items()}
+
+
+def _cases_query(actor: Actor, status: str | None, search: str | None) -> Any:
+    query = visible_cases_query(actor)
+    if status:
+        query = query.where(Case.status == status)
+    found = search_clause(search)
+    return query.where(found) if found is not None else query
 
 
 def list_cases(actor: Actor, status: str | None = None, limit: int = 100, offset: int = 0,
                search: str | None = None, sort: str = "nyest") -> list[Case]:
     """A page of the cases ``actor`` may see (newest first unless ``sort`` says otherwise),
-    narrowed by ``search`` (see ``search_clause``); each listed case is logged."""
-    query = visible_cases_query(actor)
-    if status:
-        query = query.where(Case.status == status)
-    found = search_clause(search)
-    if found is not None:
-        query = query.where(found)
+    narrowed by ``search`` (see ``search_clause``); each listed case is logged.  (The API's
+    offset paging; the web list pages by keyset, :func:`case_page`.)"""
     order = CASE_SORTS.get(sort) or CASE_SORTS["nyest"]
-    cases = list(db.session.scalars(query.order_by(*order).limit(limit).offset(offset)))
+    cases = list(db.session.scalars(_cases_query(actor, status, search).order_by(*order).limit(limit).offset(offset)))
     for c in cases:
         access.log(actor, c.id, "list")
     db.session.commit()
     return cases
 
 
-def actionable_tasks_query(actor: Actor) -> Any:
-    """Open tasks the actor may complete, from the projection (never loads a workflow)."""
-    query = sa.select(OpenTask).join(Case, Case.id == OpenTask.case_id).where(Case.status.in_(ACTIVE))
-    conditions, scope = [], []
+#: What one row of the case list shows — never a case's workflow state.
+CASE_LIST_COLUMNS: Any = sa.orm.Bundle("case", Case.id, Case.resident_name, Case.status, Case.anchors,
+                                       Case.last_activity_at)
+
+
+def case_page(actor: Actor, status: str | None = None, search: str | None = None, sort: str = "nyest",
+              cursor: keyset.Cursor | None = None, size: int = 50) -> keyset.Page:
+    """One keyset page of the case list: rows of (case columns, bydel name, institution name), from
+    ``cursor`` on (None: the first page); each listed case is logged."""
+    keys = CASE_ORDERS.get(sort) or CASE_ORDERS["nyest"]
+    if cursor is not None and len(cursor.values) != len(keys):
+        cursor = None
+    bydel, inst = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
+    base = (_cases_query(actor, status, search)
+            .with_only_columns(CASE_LIST_COLUMNS, bydel.name, inst.name,
+                               *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
+            .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id))
+
+    def read(values, reverse: bool, n: int) -> list[tuple]:
+        query = base.where(keyset.after(keys, values, reverse)) if values is not None else base
+        return [tuple(r) for r in db.session.execute(query.order_by(*keyset.order_by(keys, reverse)).limit(n))]
+
+    page = keyset.fetch(read, lambda r: r[3:], size, cursor)
+    if cursor is not None and not page.rows:
+        return case_page(actor, status, search, sort, None, size)
+    rows = [r[:3] for r in page.rows]
+    access.log_listed(actor, (r[0].id for r in rows), "list")
+    db.session.commit()
+    return keyset.Page(rows, page.next, page.prev)
+
+
+def actionable_branches(actor: Actor) -> list[Any]:
+    """Who may act, as disjoint conditions on an open task joined with its case — one per way in.
+
+    Each branch is answerable by one index (``0008_inbox_indexes``): the organisation's own lane
+    (``open_tasks.organisation_id``), the resident's lane on behalf of the case's bydel or
+    institution (``open_tasks.lane``, then the case), the resident's own tasks.  Empty: nothing.
+    """
+    branches: list[Any] = []
     if actor.is_caseworker and actor.organisation_id is not None:
-        ours = [Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id]
-        own_lane = sa.and_(OpenTask.organisation_id == actor.organisation_id,
-                           sa.or_(OpenTask.role.is_(None), sa.literal(actor.has(lanes.LEDER))))
-        on_behalf = sa.and_(OpenTask.lane == lanes.BEBOER, sa.or_(*ours))
-        conditions += [own_lane, on_behalf]
-        scope += ours
+        own_lane = OpenTask.organisation_id == actor.organisation_id
+        if not actor.has(lanes.LEDER):
+            own_lane = sa.and_(own_lane, OpenTask.role.is_(None))
+        branches.append(own_lane)
+        branches.append(sa.and_(OpenTask.lane == lanes.BEBOER, sa.or_(Case.bydel_id == actor.organisation_id,
+                                                                       Case.institution_id == actor.organisation_id)))
     if actor.has(lanes.RESIDENT):
-        conditions.append(sa.and_(OpenTask.lane == lanes.BEBOER, Case.resident_user_id == actor.user_id))
-        scope.append(Case.resident_user_id == actor.user_id)
-    if not conditions:
-        return query.where(sa.false())
-    # ``scope`` is implied by ``conditions`` (a lane's organisation is the case's bydel or institution),
-    # but it is what an index can answer: the cases first (``cases.bydel_id`` / ``institution_id``),
-    # then their tasks (``open_tasks.case_id``) — instead of joining every open task of every case.
-    return query.where(sa.or_(*scope), sa.or_(*conditions))
+        mine = sa.and_(OpenTask.lane == lanes.BEBOER, Case.resident_user_id == actor.user_id)
+        if branches:   # a caseworker who is also a resident: their own case's tasks, not twice
+            mine = sa.and_(mine, Case.bydel_id != actor.organisation_id, Case.institution_id != actor.organisation_id)
+        branches.append(mine)
+    return branches
+
+
+def actionable_tasks_query(actor: Actor, branch: Any = None) -> Any:
+    """Open tasks the actor may complete, from the projection (never loads a workflow);
+    ``branch``: only those of one of :func:`actionable_branches`."""
+    query = sa.select(OpenTask).join(Case, Case.id == OpenTask.case_id).where(Case.status.in_(ACTIVE))
+    if branch is not None:
+        return query.where(branch)
+    branches = actionable_branches(actor)
+    return query.where(sa.or_(*branches)) if branches else query.where(sa.false())
 
 
 def list_tasks(actor: Actor, case_id: int | None = None, log_as: str | None = None) -> list[OpenTask]:

@@ -8,7 +8,7 @@ may not have ticked yet).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,14 +17,13 @@ from engine import clock
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import LEDER, Actor
-from engine.cases.queries import actionable_tasks_query, closed_task, search_clause
+from engine.cases import keyset
+from engine.cases.queries import actionable_branches, actionable_tasks_query, closed_task, search_clause
 from engine.errors import BadRequest, Forbidden
 from engine.extensions import db
 from engine.store.models import AuditEvent, Case, OpenTask, Organisation, User
 
 MINE, ORGANISATION, UNASSIGNED = "mine", "org", "ledige"
-#: Rows drawn at most; beyond that the filters narrow the list (the count says how many there are).
-LIMIT = 1000
 #: Rows on one page of the inbox (#14: a thousand rows at once was slow to draw and to scan).
 PAGE_SIZE = 50
 #: Orderings a user may pick besides the default (overdue first, then by due date).
@@ -34,22 +33,22 @@ SORTS = ("frist", "navn", "sak", "nyest", "steg")
 @dataclass(frozen=True)
 class InboxFilter:
     """What the user asked to see: one step, only overdue, mine (claimed by me) or unassigned
-    (claimed by nobody), a search in name / case number / external reference, an ordering and a page."""
+    (claimed by nobody), a search in name / case number / external reference, an ordering, and
+    where the page starts (a keyset cursor, see ``engine.cases.keyset``; None: the first page)."""
 
     step: str | None = None
     overdue_only: bool = False
     scope: str = ORGANISATION
     search: str | None = None
     sort: str = "frist"
-    page: int = 1
+    cursor: keyset.Cursor | None = None
 
 
-def _overdue_clause():
-    return sa.or_(OpenTask.overdue_at.is_not(None), OpenTask.due_at < clock.now())
+def _overdue_clause(now=None):
+    return sa.or_(OpenTask.overdue_at.is_not(None), OpenTask.due_at < (now or clock.now()))
 
 
-def inbox_query(actor: Actor, flt: InboxFilter):
-    query = actionable_tasks_query(actor)
+def _narrow(query, actor: Actor, flt: InboxFilter):
     if flt.step:
         query = query.where(OpenTask.element_id == flt.step)
     if flt.overdue_only:
@@ -64,18 +63,43 @@ def inbox_query(actor: Actor, flt: InboxFilter):
     return query
 
 
-def _order(flt: InboxFilter) -> tuple:
-    """The ORDER BY of a sort choice; every ordering ends on the task id so pages never overlap."""
-    by_due = (OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
-    if flt.sort == "navn":
-        return (Case.resident_name, *by_due)
-    if flt.sort == "sak":
-        return (Case.id, *by_due)
-    if flt.sort == "nyest":
-        return (OpenTask.created_at.desc(), OpenTask.id)
-    if flt.sort == "steg":
-        return (OpenTask.name, *by_due)
-    return (sa.case((_overdue_clause(), 0), else_=1), *by_due)
+def inbox_query(actor: Actor, flt: InboxFilter, branch: Any = None):
+    return _narrow(actionable_tasks_query(actor, branch), actor, flt)
+
+
+# -- orderings -------------------------------------------------------------------------------------
+# Every ordering ends on the task id (unique), so keyset pages never overlap or skip a row.
+_DUE = keyset.Key(OpenTask.due_at, nullable=True)
+_BY_DUE = (_DUE, keyset.Key(OpenTask.created_at), keyset.Key(OpenTask.id))
+_ORDERS: dict[str, tuple[keyset.Key, ...]] = {
+    "navn": (keyset.Key(Case.resident_name), *_BY_DUE),
+    "sak": (keyset.Key(Case.id), *_BY_DUE),
+    "nyest": (keyset.Key(OpenTask.created_at, desc=True), keyset.Key(OpenTask.id, desc=True)),
+    "steg": (keyset.Key(sa.func.coalesce(OpenTask.name, OpenTask.element_id)), *_BY_DUE),
+}
+
+
+def _bands(now) -> list[tuple[int, list[Any]]]:
+    """The default ordering as bands of one urgency each, in order; a band with several parts is
+    merged by due date.  Each part is a range of an index of ``0008_inbox_indexes``: due before
+    now; flagged overdue by the timer though due later or undated (rare: a partial index holds only
+    flagged rows); due later; undated."""
+    unflagged = OpenTask.overdue_at.is_(None)
+    return [(0, [OpenTask.due_at < now,
+                 sa.and_(OpenTask.overdue_at.is_not(None), sa.or_(OpenTask.due_at >= now, OpenTask.due_at.is_(None)))]),
+            (1, [sa.and_(unflagged, OpenTask.due_at >= now)]),
+            (2, [sa.and_(unflagged, OpenTask.due_at.is_(None))])]
+
+
+def _sort_value(keys, row) -> tuple:
+    """A Python value ordering rows as the SQL of ``keys`` does (to merge parts of a band)."""
+    out: list[Any] = []
+    for k, v in zip(keys, row, strict=True):
+        if k.nullable:
+            out.append((v is None, v if v is not None else 0))
+        else:
+            out.append(v)
+    return tuple(out)
 
 
 #: What one inbox row shows of a task and of its case (``pages/inbox.html``) — nothing more is read.
@@ -85,46 +109,117 @@ TASK_COLUMNS: Any = sa.orm.Bundle("task", OpenTask.id, OpenTask.case_id, OpenTas
 CASE_COLUMNS: Any = sa.orm.Bundle("case", Case.id, Case.resident_name)
 
 
-def inbox(actor: Actor, flt: InboxFilter, limit: int = LIMIT) -> list[tuple[Any, Any, str, str]]:
-    """Rows of (task, case, bydel name, institution name) of ``flt.page`` (pages of ``limit`` rows):
-    overdue first, then by due date, unless ``flt.sort`` asks for another ordering.
-
-    Task and case are plain rows with only the columns the page shows (``TASK_COLUMNS``,
-    ``CASE_COLUMNS``): no ORM objects for up to 1,000 rows, and never a case's workflow state.
-    """
+def _page_query(actor: Actor, flt: InboxFilter, branch: Any, keys) -> Any:
     bydel = sa.orm.aliased(Organisation)
     inst = sa.orm.aliased(Organisation)
-    query = (inbox_query(actor, flt).with_only_columns(TASK_COLUMNS, CASE_COLUMNS, bydel.name, inst.name)
-             .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id)
-             .order_by(*_order(flt)).limit(limit).offset((max(flt.page, 1) - 1) * limit))
-    rows = [tuple(r) for r in db.session.execute(query)]
+    return (inbox_query(actor, flt, branch)
+            .with_only_columns(TASK_COLUMNS, CASE_COLUMNS, bydel.name, inst.name,
+                               *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
+            .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id))
+
+
+def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Page:
+    """One page (``limit`` rows, default ``PAGE_SIZE``) of (task, case, bydel name, institution name)
+    rows from ``flt.cursor`` on: overdue first, then by due date, unless ``flt.sort`` asks for another
+    ordering.  Task and case are plain rows with only the columns the page shows (``TASK_COLUMNS``,
+    ``CASE_COLUMNS``): never ORM objects, never a case's workflow state.
+
+    The default ordering is read band by band (``_bands``), and each way the actor may act
+    (``actionable_branches``) as its own query — an ``OR`` of them is a query no index answers; the
+    few rows are merged here (the branches are disjoint; the keys are times and task ids)."""
+    size = limit or PAGE_SIZE
+    banded = flt.sort not in _ORDERS
+    keys = _BY_DUE if banded else _ORDERS[flt.sort]
+    cursor = flt.cursor
+    if cursor is not None and len(cursor.values) != len(keys) + banded:
+        cursor = None
+    if banded:
+        page = keyset.fetch(_banded_reader(actor, flt), lambda r: r[4:], size, cursor)
+    else:
+        def read(values, reverse: bool, n: int) -> list[tuple]:
+            query = _page_query(actor, flt, None, keys)
+            if values is not None:
+                query = query.where(keyset.after(keys, values, reverse))
+            return [tuple(r) for r in db.session.execute(query.order_by(*keyset.order_by(keys, reverse)).limit(n))]
+        page = keyset.fetch(read, lambda r: r[4:], size, cursor)
+    if cursor is not None and not page.rows:      # the rows around the cursor are gone: start over
+        return inbox(actor, replace(flt, cursor=None), limit)
+    rows = [r[:4] for r in page.rows]
     access.log_listed(actor, (r[0].case_id for r in rows), "inbox")   # the inbox shows whose case it is
-    return rows
+    return keyset.Page(rows, page.next, page.prev)
+
+
+def _banded_reader(actor: Actor, flt: InboxFilter):
+    """``read(values, reverse, n)`` for the default ordering: (urgency band, due, created, id)."""
+    keys, now, branches = _BY_DUE, clock.now(), actionable_branches(actor)
+
+    def merged(parts: list[Any], where: Any, reverse: bool, n: int) -> list[tuple]:
+        rows: list[tuple] = []
+        for branch in branches:
+            for part in parts:
+                query = _page_query(actor, flt, sa.and_(branch, part), keys)
+                if where is not None:
+                    query = query.where(where)
+                rows += [tuple(r) for r in db.session.execute(query.order_by(*keyset.order_by(keys, reverse)).limit(n))]
+        if len(branches) * len(parts) > 1:
+            rows.sort(key=lambda r: _sort_value(keys, r[4:]), reverse=reverse)
+        return rows[:n]
+
+    def read(values, reverse: bool, n: int) -> list[tuple]:
+        out: list[tuple] = []
+        bands = _bands(now)
+        for band, parts in (reversed(bands) if reverse else bands):
+            where = None
+            if values is not None:
+                if (band > values[0]) if reverse else (band < values[0]):
+                    continue
+                if band == values[0]:
+                    where = keyset.after(keys, values[1:], reverse)
+            out += [(*r[:4], band, *r[4:]) for r in merged(parts, where, reverse, n - len(out))]
+            if len(out) >= n:
+                break
+        return out
+    return read
 
 
 def total(actor: Actor, flt: InboxFilter) -> int:
-    """How many tasks match the filter (all pages)."""
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(inbox_query(actor, flt).subquery())) or 0)
+    """How many tasks match the filter (all pages): one count per branch, each on its index."""
+    n = 0
+    for branch in actionable_branches(actor):
+        query = inbox_query(actor, flt, branch).with_only_columns(sa.func.count()).order_by(None)
+        n += int(db.session.scalar(query) or 0)
+    return n
 
 
-def steps(actor: Actor) -> list[tuple[str, str]]:
-    """The distinct steps (element id, name) in the actor's inbox, for the step filter."""
-    sub = actionable_tasks_query(actor).subquery()
-    rows = db.session.execute(sa.select(sub.c.element_id, sa.func.min(sub.c.name))
-                              .group_by(sub.c.element_id).order_by(sa.func.min(sub.c.name)))
-    return [(r[0], r[1] or r[0]) for r in rows]
+def steps(actor: Actor) -> list[tuple[str, str, int]]:
+    """The steps (element id, name, open tasks) in the actor's inbox, for the step filter: one
+    grouped count per way the actor may act (``actionable_branches``), each on its index."""
+    found: dict[str, list] = {}
+    for branch in actionable_branches(actor):
+        query = (actionable_tasks_query(actor, branch)
+                 .with_only_columns(OpenTask.element_id, sa.func.min(OpenTask.name), sa.func.count())
+                 .group_by(OpenTask.element_id))
+        for element_id, name, n in db.session.execute(query):
+            seen = found.setdefault(element_id, [name or element_id, 0])
+            seen[1] += int(n)
+    return sorted(((e, name, n) for e, (name, n) in found.items()), key=lambda s: (s[1].lower(), s[0]))
 
 
 def counts(actor: Actor) -> dict[str, int]:
-    """Numbers for the navigation: all actionable, overdue, claimed by me."""
-    sub = actionable_tasks_query(actor).subquery()
-    overdue = sa.or_(sub.c.overdue_at.is_not(None), sub.c.due_at < clock.now())
-    row = db.session.execute(sa.select(
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sa.case((overdue, 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((sub.c.claimed_by_id == actor.user_id, 1), else_=0)), 0),
-    ).select_from(sub)).one()
-    return {"all": int(row[0]), "overdue": int(row[1]), "mine": int(row[2])}
+    """Numbers for the navigation and the inbox: all actionable, overdue, claimed by me, claimed by
+    nobody — one aggregate per way the actor may act, each answered from its index."""
+    now = clock.now()
+    total = {"all": 0, "overdue": 0, "mine": 0, "unassigned": 0}
+    for branch in actionable_branches(actor):
+        query = actionable_tasks_query(actor, branch).with_only_columns(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((_overdue_clause(now), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id == actor.user_id, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id.is_(None), 1), else_=0)), 0))
+        row = db.session.execute(query).one()
+        for name, value in zip(("all", "overdue", "mine", "unassigned"), row, strict=True):
+            total[name] += int(value)
+    return total
 
 
 def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:

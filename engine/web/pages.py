@@ -9,7 +9,7 @@ token-authenticated JSON API and the signed webhooks are exempt.  The task and c
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -17,9 +17,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from engine.access import rules as access
 from engine.access import users as user_lookup
 from engine.bpmn import lanes
+from engine.cases import saved_filters
 from engine.cases import worklist as inbox_mod
+from engine.errors import BadRequest
 from engine.store.models import User
-from engine.web import i18n
+from engine.web import i18n, listing
 from engine.web.auth import current_user
 from engine.web.i18n import _
 from engine.web.page_base import bp, require_actor
@@ -62,35 +64,59 @@ def _choice(raw: str | None, allowed, default: str) -> str:
     return raw if raw is not None and raw in allowed else default
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
+def _inbox_filter(args) -> inbox_mod.InboxFilter:
+    scope = args.get("vis")
+    return inbox_mod.InboxFilter(step=args.get("steg") or None,
+                                 overdue_only=args.get("forfalt") == "1",
+                                 scope=scope if scope in (inbox_mod.MINE, inbox_mod.UNASSIGNED) else inbox_mod.ORGANISATION,
+                                 search=(args.get("q") or "").strip()[:200] or None,
+                                 sort=_choice(args.get("sorter"), inbox_mod.SORTS, "frist"),
+                                 cursor=listing.cursor_of(args))
 
 
 @bp.get("/innboks")
 def inbox():
     actor = require_actor()
-    scope = request.args.get("vis")
-    flt = inbox_mod.InboxFilter(step=request.args.get("steg") or None,
-                                overdue_only=request.args.get("forfalt") == "1",
-                                scope=scope if scope in (inbox_mod.MINE, inbox_mod.UNASSIGNED) else inbox_mod.ORGANISATION,
-                                search=(request.args.get("q") or "").strip()[:200] or None,
-                                sort=_choice(request.args.get("sorter"), inbox_mod.SORTS, "frist"),
-                                page=_page_number(request.args.get("side")))
-    rows = inbox_mod.inbox(actor, flt, limit=inbox_mod.PAGE_SIZE)
+    flt = _inbox_filter(request.args)
+    page = inbox_mod.inbox(actor, flt)
     total = inbox_mod.total(actor, flt)
-    users = user_lookup.display_names(t.claimed_by_id for t, *_ in rows)
-    pages = max(1, -(-total // inbox_mod.PAGE_SIZE))
-    return render_template("pages/inbox.html", rows=rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
-                           actor=actor, total=total, pages=pages, page_size=inbox_mod.PAGE_SIZE,
-                           is_leader=actor.has(lanes.LEDER), sorts=_sort_labels())
+    users = user_lookup.display_names(t.claimed_by_id for t, *_ in page.rows)
+    return render_template("pages/inbox.html", rows=page.rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
+                           actor=actor, total=total, links=listing.page_links("pages.inbox", page), page_size=inbox_mod.PAGE_SIZE,
+                           is_leader=actor.has(lanes.LEDER), sorts=_sort_labels(),
+                           saved=listing.saved_of(actor, saved_filters.INBOX))
 
 
 def _sort_labels() -> list[tuple[str, str]]:
     return [("frist", _("Frist (over fristen først)")), ("navn", _("Beboerens navn")), ("sak", _("Saksnummer")),
             ("nyest", _("Nyeste oppgaver først")), ("steg", _("Steg"))]
+
+
+def _list_url(list_name: str, query: str = "") -> str:
+    endpoint = "pages.inbox" if list_name == saved_filters.INBOX else "pages.case_list"
+    return url_for(endpoint) + ("?" + query if query else "")
+
+
+@bp.post("/filtre")
+def save_filter():
+    """«Lagre filteret»: the current filter of the inbox or the case list under a name."""
+    actor = require_actor()
+    list_name = _choice(request.form.get("liste"), saved_filters.PARAMETERS, saved_filters.INBOX)
+    query = saved_filters.query_of(list_name, parse_qsl(request.form.get("filter") or ""))
+    try:
+        saved = saved_filters.save(actor, list_name, request.form.get("navn") or "", query)
+    except BadRequest as exc:
+        flash(_(exc.message), "error")
+        return redirect(_list_url(list_name, query))
+    flash(_("Filteret «%(name)s» er lagret.", name=saved.name), "ok")
+    return redirect(_list_url(list_name, saved.query))
+
+
+@bp.post("/filtre/<int:filter_id>/slett")
+def delete_filter(filter_id: int):
+    gone = saved_filters.delete(require_actor(), filter_id)
+    flash(_("Filteret «%(name)s» er slettet.", name=gone.name), "ok")
+    return redirect(_list_url(gone.list))
 
 
 @bp.post("/oppgaver/<task_id>/ta")

@@ -14,7 +14,7 @@ from engine.bpmn import lanes, spec
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
-from engine.web import casepage, formrender, mypage
+from engine.web import casepage, formrender, listing, mypage
 from engine.web.i18n import _, format_date
 from engine.web.page_base import bp, require_actor
 
@@ -30,9 +30,12 @@ def case_list():
     search = (request.args.get("q") or "").strip()[:200] or None
     raw = request.args.get("sorter")
     sort = raw if raw is not None and raw in CASE_SORTS else "nyest"
-    rows = cases.list_cases(actor, status=request.args.get("status") or None, limit=200, search=search, sort=sort)
-    return render_template("pages/cases.html", cases=rows, status_word=casepage.status_word, search=search,
-                           sort=sort, sorts=[(k, _(v)) for k, v in CASE_SORTS.items()])
+    page = cases.case_page(actor, status=request.args.get("status") or None, search=search, sort=sort,
+                           cursor=listing.cursor_of(request.args))
+    return render_template("pages/cases.html", cases=page.rows, status_word=casepage.status_word, search=search,
+                           sort=sort, sorts=[(k, _(v)) for k, v in CASE_SORTS.items()],
+                           links=listing.page_links("pages.case_list", page),
+                           saved=listing.saved_of(actor, "saker"))
 
 
 #: The case list's orderings (keys of ``engine.cases.queries.CASE_SORTS``) and their labels.

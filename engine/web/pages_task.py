@@ -61,6 +61,10 @@ def _paths(fields) -> set[str]:
     return out
 
 
+#: The checkbox that confirms completing a task someone else has taken («Jeg fullfører likevel»).
+CONFIRM = "_likevel"
+
+
 @bp.get("/oppgaver/<task_id>")
 def task(task_id: str):
     actor = require_actor()
@@ -106,6 +110,13 @@ def task_post(task_id: str):
         cases.save_draft(actor, task_id, data)
         flash(_("Utkastet er lagret. Du kan fortsette senere."), "ok")
         return redirect(url_for("pages.task", task_id=task_id))
+    if row.claimed_by_id not in (None, actor.user_id) and request.form.get(CONFIRM) != "1":
+        # Someone else has taken it: ask first (#14), keeping every value typed.
+        claimer = user_lookup.get(row.claimed_by_id)
+        who = claimer.display_name if claimer is not None else _("En kollega")
+        return _render(row, case, actor, data, {"_": [_("%(name)s har tatt denne oppgaven. Kryss av for «Jeg fullfører "
+                                                        "likevel» og trykk «Fullfør» igjen hvis du skal fullføre den "
+                                                        "i stedet.", name=who)]}, 409)
     try:
         # No expected version: a parallel task completed meanwhile must not block this one; the
         # use case still refuses (409) if *this* task is no longer open.

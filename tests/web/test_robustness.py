@@ -109,6 +109,7 @@ def test_every_answer_carries_a_request_id_and_a_500_shows_only_that(browser, ap
     def boom(*a, **kw):
         raise RuntimeError("hemmelig: uttrykket deler / 0")
     monkeypatch.setattr("engine.cases.list_cases", boom)
+    monkeypatch.setattr("engine.cases.case_page", boom)      # the web list pages by keyset
     with caplog.at_level("ERROR"):
         r = api("kari.gamleoslo").get("/api/v1/cases", headers={"X-Request-Id": "req-00000500"})
         page = browser("kari.gamleoslo").get("/saker", headers={"X-Request-Id": "req-00000501"})
