@@ -81,12 +81,12 @@ _ORDERS: dict[str, tuple[keyset.Key, ...]] = {
 
 def _bands(now) -> list[tuple[int, list[Any]]]:
     """The default ordering as bands of one urgency each, in order; a band with several parts is
-    merged by due date.  Each part is a range of an index of ``0008_inbox_indexes``: due before
-    now; flagged overdue by the timer though due later or undated (rare: a partial index holds only
+    merged by due date.  Each part is a range of an index of ``0008_inbox_indexes``: due before now;
+    flagged overdue by the timer though due later, or undated (rare: partial indexes hold only
     flagged rows); due later; undated."""
-    unflagged = OpenTask.overdue_at.is_(None)
-    return [(0, [OpenTask.due_at < now,
-                 sa.and_(OpenTask.overdue_at.is_not(None), sa.or_(OpenTask.due_at >= now, OpenTask.due_at.is_(None)))]),
+    flagged, unflagged = OpenTask.overdue_at.is_not(None), OpenTask.overdue_at.is_(None)
+    return [(0, [OpenTask.due_at < now, sa.and_(flagged, OpenTask.due_at >= now),
+                 sa.and_(flagged, OpenTask.due_at.is_(None))]),
             (1, [sa.and_(unflagged, OpenTask.due_at >= now)]),
             (2, [sa.and_(unflagged, OpenTask.due_at.is_(None))])]
 
@@ -182,44 +182,69 @@ def _banded_reader(actor: Actor, flt: InboxFilter):
     return read
 
 
-def total(actor: Actor, flt: InboxFilter) -> int:
-    """How many tasks match the filter (all pages): one count per branch, each on its index."""
+@dataclass(frozen=True)
+class Summary:
+    """The inbox's numbers: ``counts`` (all, overdue, mine, unassigned) and ``steps`` (element id,
+    name, open tasks) — from one grouped pass over the actor's actionable tasks."""
+
+    counts: dict[str, int]
+    steps: list[tuple[str, str, int]]
+    by_step: dict[str, dict[str, int]]
+
+
+_COUNT_NAMES = ("all", "overdue", "mine", "unassigned")
+
+
+def summary(actor: Actor) -> Summary:
+    """Counts for the navigation and the filters, and the steps for the step filter, in one grouped
+    aggregate per way the actor may act (``actionable_branches``), each starting from its index.
+    The navigation, the count line and the step list of one page share it."""
+    now = clock.now()
+    names: dict[str, str] = {}
+    by_step: dict[str, dict[str, int]] = {}
+    for branch in actionable_branches(actor):
+        query = (actionable_tasks_query(actor, branch).with_only_columns(
+            OpenTask.element_id, sa.func.min(OpenTask.name), sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((_overdue_clause(now), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id == actor.user_id, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id.is_(None), 1), else_=0)), 0))
+                 .group_by(OpenTask.element_id))
+        for element_id, name, *numbers in db.session.execute(query):
+            names.setdefault(element_id, name or element_id)
+            seen = by_step.setdefault(element_id, dict.fromkeys(_COUNT_NAMES, 0))
+            for key, value in zip(_COUNT_NAMES, numbers, strict=True):
+                seen[key] += int(value)
+    counts = {key: sum(s[key] for s in by_step.values()) for key in _COUNT_NAMES}
+    steps = sorted(((e, names[e], s["all"]) for e, s in by_step.items()), key=lambda s: (s[1].lower(), s[0]))
+    return Summary(counts, steps, by_step)
+
+
+def steps(actor: Actor) -> list[tuple[str, str, int]]:
+    """The steps (element id, name, open tasks) in the actor's inbox, for the step filter."""
+    return summary(actor).steps
+
+
+def counts(actor: Actor) -> dict[str, int]:
+    """Numbers for the navigation: all actionable, overdue, claimed by me, claimed by nobody."""
+    return summary(actor).counts
+
+
+def total(actor: Actor, flt: InboxFilter, known: Summary | None = None) -> int:
+    """How many tasks match the filter (all pages).  Taken from ``known`` when the filter is one of
+    its numbers (no search; at most one of step / overdue / mine / unassigned), else counted."""
+    if known is not None and not flt.search:
+        key = {MINE: "mine", UNASSIGNED: "unassigned"}.get(flt.scope, "all")
+        if flt.overdue_only:
+            key = "overdue" if key == "all" else ""
+        if key and flt.step:
+            return known.by_step.get(flt.step, {}).get(key, 0)
+        if key:
+            return known.counts[key]
     n = 0
     for branch in actionable_branches(actor):
         query = inbox_query(actor, flt, branch).with_only_columns(sa.func.count()).order_by(None)
         n += int(db.session.scalar(query) or 0)
     return n
-
-
-def steps(actor: Actor) -> list[tuple[str, str, int]]:
-    """The steps (element id, name, open tasks) in the actor's inbox, for the step filter: one
-    grouped count per way the actor may act (``actionable_branches``), each on its index."""
-    found: dict[str, list] = {}
-    for branch in actionable_branches(actor):
-        query = (actionable_tasks_query(actor, branch)
-                 .with_only_columns(OpenTask.element_id, sa.func.min(OpenTask.name), sa.func.count())
-                 .group_by(OpenTask.element_id))
-        for element_id, name, n in db.session.execute(query):
-            seen = found.setdefault(element_id, [name or element_id, 0])
-            seen[1] += int(n)
-    return sorted(((e, name, n) for e, (name, n) in found.items()), key=lambda s: (s[1].lower(), s[0]))
-
-
-def counts(actor: Actor) -> dict[str, int]:
-    """Numbers for the navigation and the inbox: all actionable, overdue, claimed by me, claimed by
-    nobody — one aggregate per way the actor may act, each answered from its index."""
-    now = clock.now()
-    total = {"all": 0, "overdue": 0, "mine": 0, "unassigned": 0}
-    for branch in actionable_branches(actor):
-        query = actionable_tasks_query(actor, branch).with_only_columns(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((_overdue_clause(now), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id == actor.user_id, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id.is_(None), 1), else_=0)), 0))
-        row = db.session.execute(query).one()
-        for name, value in zip(("all", "overdue", "mine", "unassigned"), row, strict=True):
-            total[name] += int(value)
-    return total
 
 
 def claim(actor: Actor, task_id: str, take: bool) -> OpenTask:

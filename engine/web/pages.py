@@ -32,6 +32,8 @@ csrf = CSRFProtect()
 #: Blueprints that authenticate each request themselves (bearer token, webhook signature).
 CSRF_EXEMPT_BLUEPRINTS = ("api", "inbound")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
+#: Where a page that already counted the inbox leaves the numbers for the navigation (one request).
+COUNTS_KEY = "tilbolig.inbox_counts"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -79,9 +81,11 @@ def inbox():
     actor = require_actor()
     flt = _inbox_filter(request.args)
     page = inbox_mod.inbox(actor, flt)
-    total = inbox_mod.total(actor, flt)
+    known = inbox_mod.summary(actor)
+    request.environ[COUNTS_KEY] = known.counts         # the navigation's numbers: counted once a page
+    total = inbox_mod.total(actor, flt, known)
     users = user_lookup.display_names(t.claimed_by_id for t, *_ in page.rows)
-    return render_template("pages/inbox.html", rows=page.rows, flt=flt, steps=inbox_mod.steps(actor), users=users,
+    return render_template("pages/inbox.html", rows=page.rows, flt=flt, steps=known.steps, users=users,
                            actor=actor, total=total, links=listing.page_links("pages.inbox", page), page_size=inbox_mod.PAGE_SIZE,
                            is_leader=actor.has(lanes.LEDER), sorts=_sort_labels(),
                            saved=listing.saved_of(actor, saved_filters.INBOX))
@@ -190,7 +194,7 @@ def _nav_context() -> dict:
         return {"me": None, "counts": None}
     counts = None
     if user is not None and user.role_set & {lanes.SAKSBEHANDLER, lanes.LEDER, lanes.RESIDENT}:
-        counts = inbox_mod.counts(access.actor_for(user))
+        counts = request.environ.get(COUNTS_KEY) or inbox_mod.counts(access.actor_for(user))
     return {"me": user, "counts": counts, "lanes": lanes}
 
 

@@ -9,8 +9,9 @@ way a user may act as its own query, in due-date order, a page at a time from a 
 
 * ``ix_open_tasks_org_due``  — the organisation's own lane, in due order (``organisation_id`` first);
 * ``ix_open_tasks_lane_due`` — the resident's lane (acted on behalf), in due order;
-* ``ix_open_tasks_flagged``  — only tasks the deadline timer flagged overdue (partial), so «flagged
-  though due later» is a read of a few rows, not of every task due later;
+* ``ix_open_tasks_org_flagged`` / ``ix_open_tasks_lane_flagged`` — the same, only for tasks the
+  deadline timer flagged overdue (partial), so «flagged though due later» reads a few rows, not
+  every task due later;
 * ``ix_open_tasks_claimed``  — «mine»; ``ix_open_tasks_created`` — «newest first»;
 * ``ix_cases_bydel_status`` / ``ix_cases_institution_status`` — the resident's-lane branch and the
   case list start from the organisation's active cases; ``ix_cases_name`` — sorting by name.
@@ -32,8 +33,9 @@ FLAGGED = sa.text('overdue_at IS NOT NULL')
 def upgrade():
     op.create_index('ix_open_tasks_org_due', 'open_tasks', ['organisation_id', 'due_at', 'created_at', 'id'])
     op.create_index('ix_open_tasks_lane_due', 'open_tasks', ['lane', 'due_at', 'created_at', 'id'])
-    op.create_index('ix_open_tasks_flagged', 'open_tasks', ['due_at', 'created_at', 'id'],
-                    postgresql_where=FLAGGED, sqlite_where=FLAGGED)
+    for name, first in (('ix_open_tasks_org_flagged', 'organisation_id'), ('ix_open_tasks_lane_flagged', 'lane')):
+        op.create_index(name, 'open_tasks', [first, 'due_at', 'created_at', 'id'],
+                        postgresql_where=FLAGGED, sqlite_where=FLAGGED)
     op.create_index('ix_open_tasks_claimed', 'open_tasks', ['claimed_by_id'])
     op.create_index('ix_open_tasks_created', 'open_tasks', ['created_at', 'id'])
     op.create_index('ix_cases_bydel_status', 'cases', ['bydel_id', 'status'])
@@ -57,6 +59,7 @@ def downgrade():
     op.drop_table('saved_filters')
     for name, table in (('ix_cases_name', 'cases'), ('ix_cases_institution_status', 'cases'),
                         ('ix_cases_bydel_status', 'cases'), ('ix_open_tasks_created', 'open_tasks'),
-                        ('ix_open_tasks_claimed', 'open_tasks'), ('ix_open_tasks_flagged', 'open_tasks'),
+                        ('ix_open_tasks_claimed', 'open_tasks'), ('ix_open_tasks_lane_flagged', 'open_tasks'),
+                        ('ix_open_tasks_org_flagged', 'open_tasks'),
                         ('ix_open_tasks_lane_due', 'open_tasks'), ('ix_open_tasks_org_due', 'open_tasks')):
         op.drop_index(name, table_name=table)
