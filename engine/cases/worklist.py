@@ -91,57 +91,76 @@ def _bands(now) -> list[tuple[int, list[Any]]]:
             (2, [sa.and_(unflagged, OpenTask.due_at.is_(None))])]
 
 
-def _sort_value(keys, row) -> tuple:
-    """A Python value ordering rows as the SQL of ``keys`` does (to merge parts of a band)."""
-    out: list[Any] = []
-    for k, v in zip(keys, row, strict=True):
-        if k.nullable:
-            out.append((v is None, v if v is not None else 0))
-        else:
-            out.append(v)
-    return tuple(out)
-
-
 #: What one inbox row shows of a task and of its case (``pages/inbox.html``) — nothing more is read.
-TASK_COLUMNS: Any = sa.orm.Bundle("task", OpenTask.id, OpenTask.case_id, OpenTask.element_id, OpenTask.name,
-                             OpenTask.lane, OpenTask.due_at, OpenTask.overdue_at, OpenTask.claimed_by_id,
-                             OpenTask.draft)
-CASE_COLUMNS: Any = sa.orm.Bundle("case", Case.id, Case.resident_name)
+TASK_FIELDS = ("id", "case_id", "element_id", "name", "lane", "due_at", "overdue_at", "claimed_by_id", "draft")
 
 
-def _page_query(actor: Actor, flt: InboxFilter, branch: Any, keys) -> Any:
+@dataclass(frozen=True)
+class InboxTask:
+    id: str
+    case_id: int
+    element_id: str
+    name: str | None
+    lane: str | None
+    due_at: Any
+    overdue_at: Any
+    claimed_by_id: int | None
+    draft: Any
+
+
+@dataclass(frozen=True)
+class InboxCase:
+    id: int
+    resident_name: str
+
+
+def _flat_query(actor: Actor, flt: InboxFilter, branch: Any, keys, *extra: Any) -> Any:
+    """The page's columns as flat labelled columns (``t_*``, ``resident_name``, ``bydel``, ``inst``,
+    then the ordering's keys ``k0``…), so several of these can be one ``UNION ALL``."""
     bydel = sa.orm.aliased(Organisation)
     inst = sa.orm.aliased(Organisation)
     return (inbox_query(actor, flt, branch)
-            .with_only_columns(TASK_COLUMNS, CASE_COLUMNS, bydel.name, inst.name,
-                               *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
+            .with_only_columns(*[getattr(OpenTask, f).label(f"t_{f}") for f in TASK_FIELDS],
+                               Case.resident_name.label("resident_name"), bydel.name.label("bydel"),
+                               inst.name.label("inst"), *extra, *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
             .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id))
+
+
+def _row(r: Any, n_keys: int) -> tuple:
+    """(task, case, bydel name, institution name, *ordering values) of a flat row."""
+    task = InboxTask(*r[:len(TASK_FIELDS)])
+    resident, bydel, inst = r[len(TASK_FIELDS):len(TASK_FIELDS) + 3]
+    return (task, InboxCase(task.case_id, resident), bydel, inst, *r[len(r) - n_keys:])
 
 
 def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Page:
     """One page (``limit`` rows, default ``PAGE_SIZE``) of (task, case, bydel name, institution name)
     rows from ``flt.cursor`` on: overdue first, then by due date, unless ``flt.sort`` asks for another
-    ordering.  Task and case are plain rows with only the columns the page shows (``TASK_COLUMNS``,
-    ``CASE_COLUMNS``): never ORM objects, never a case's workflow state.
+    ordering.  Task and case hold only the columns the page shows (``InboxTask``, ``InboxCase``):
+    never ORM objects, never a case's workflow state.
 
-    The default ordering is read band by band (``_bands``), and each way the actor may act
-    (``actionable_branches``) as its own query — an ``OR`` of them is a query no index answers; the
-    few rows are merged here (the branches are disjoint; the keys are times and task ids)."""
+    The default ordering is one ``UNION ALL`` of index ranges (``_banded_query``); the other
+    orderings are one query over all the ways the actor may act."""
     size = limit or PAGE_SIZE
     banded = flt.sort not in _ORDERS
     keys = _BY_DUE if banded else _ORDERS[flt.sort]
+    n_keys = len(keys) + banded
     cursor = flt.cursor
-    if cursor is not None and len(cursor.values) != len(keys) + banded:
+    if cursor is not None and len(cursor.values) != n_keys:
         cursor = None
-    if banded:
-        page = keyset.fetch(_banded_reader(actor, flt), lambda r: r[4:], size, cursor)
-    else:
-        def read(values, reverse: bool, n: int) -> list[tuple]:
-            query = _page_query(actor, flt, None, keys)
+    now = clock.now()
+
+    def read(values, reverse: bool, n: int) -> list[tuple]:
+        if banded:
+            query = _banded_query(actor, flt, now, values, reverse, n)
+        else:
+            query = _flat_query(actor, flt, None, keys)
             if values is not None:
                 query = query.where(keyset.after(keys, values, reverse))
-            return [tuple(r) for r in db.session.execute(query.order_by(*keyset.order_by(keys, reverse)).limit(n))]
-        page = keyset.fetch(read, lambda r: r[4:], size, cursor)
+            query = query.order_by(*keyset.order_by(keys, reverse)).limit(n)
+        return [_row(r, n_keys) for r in db.session.execute(query)]
+
+    page = keyset.fetch(read, lambda r: r[4:], size, cursor)
     if cursor is not None and not page.rows:      # the rows around the cursor are gone: start over
         return inbox(actor, replace(flt, cursor=None), limit)
     rows = [r[:4] for r in page.rows]
@@ -149,37 +168,35 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Pa
     return keyset.Page(rows, page.next, page.prev)
 
 
-def _banded_reader(actor: Actor, flt: InboxFilter):
-    """``read(values, reverse, n)`` for the default ordering: (urgency band, due, created, id)."""
-    keys, now, branches = _BY_DUE, clock.now(), actionable_branches(actor)
-
-    def merged(parts: list[Any], where: Any, reverse: bool, n: int) -> list[tuple]:
-        rows: list[tuple] = []
-        for branch in branches:
+def _banded_query(actor: Actor, flt: InboxFilter, now, values, reverse: bool, n: int) -> Any:
+    """The default ordering (urgency band, due, created, id) as one statement: for every band not
+    before the cursor, every part of it (``_bands``) and every way the actor may act
+    (``actionable_branches``), its first ``n`` rows from its own index range — then the ``n`` first
+    of those.  An ``OR`` of the branches, ordered by a clock-dependent «overdue» expression, is a
+    query no index answers; each piece here is one index range read."""
+    keys = _BY_DUE
+    pieces = []
+    for band, parts in _bands(now):
+        where = None
+        if values is not None:
+            if (band > values[0]) if reverse else (band < values[0]):
+                continue
+            if band == values[0]:
+                where = keyset.after(keys, values[1:], reverse)
+        for branch in actionable_branches(actor):
             for part in parts:
-                query = _page_query(actor, flt, sa.and_(branch, part), keys)
+                piece = _flat_query(actor, flt, sa.and_(branch, part), keys, sa.literal(band).label("band"))
                 if where is not None:
-                    query = query.where(where)
-                rows += [tuple(r) for r in db.session.execute(query.order_by(*keyset.order_by(keys, reverse)).limit(n))]
-        if len(branches) * len(parts) > 1:
-            rows.sort(key=lambda r: _sort_value(keys, r[4:]), reverse=reverse)
-        return rows[:n]
-
-    def read(values, reverse: bool, n: int) -> list[tuple]:
-        out: list[tuple] = []
-        bands = _bands(now)
-        for band, parts in (reversed(bands) if reverse else bands):
-            where = None
-            if values is not None:
-                if (band > values[0]) if reverse else (band < values[0]):
-                    continue
-                if band == values[0]:
-                    where = keyset.after(keys, values[1:], reverse)
-            out += [(*r[:4], band, *r[4:]) for r in merged(parts, where, reverse, n - len(out))]
-            if len(out) >= n:
-                break
-        return out
-    return read
+                    piece = piece.where(where)
+                pieces.append(piece.order_by(*keyset.order_by(keys, reverse)).limit(n).subquery().select())
+    if not pieces:
+        return _flat_query(actor, flt, None, keys, sa.literal(0).label("band")).where(sa.false())
+    union = sa.union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
+    outer = (keyset.Key(union.c.band), keyset.Key(union.c.k0, nullable=True), keyset.Key(union.c.k1),
+             keyset.Key(union.c.k2))
+    columns = [c for c in union.c if c.name not in ("band", "k0", "k1", "k2")]
+    return (sa.select(*columns, union.c.band, union.c.k0, union.c.k1, union.c.k2)
+            .order_by(*keyset.order_by(outer, reverse)).limit(n))
 
 
 @dataclass(frozen=True)
