@@ -150,12 +150,14 @@ def actionable_branches(actor: Actor) -> list[Any]:
     """
     branches: list[Any] = []
     if actor.is_caseworker and actor.organisation_id is not None:
+        ours = sa.or_(Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id)
         own_lane = OpenTask.organisation_id == actor.organisation_id
         if not actor.has(lanes.LEDER):
             own_lane = sa.and_(own_lane, OpenTask.role.is_(None))
-        branches.append(own_lane)
-        branches.append(sa.and_(OpenTask.lane == lanes.BEBOER, sa.or_(Case.bydel_id == actor.organisation_id,
-                                                                       Case.institution_id == actor.organisation_id)))
+        # ``ours`` is implied by the lane's organisation (it is always the case's bydel or institution),
+        # but stated it lets a count start from the organisation's cases (``ix_cases_*_status``).
+        branches.append(sa.and_(own_lane, ours))
+        branches.append(sa.and_(OpenTask.lane == lanes.BEBOER, ours))
     if actor.has(lanes.RESIDENT):
         mine = sa.and_(OpenTask.lane == lanes.BEBOER, Case.resident_user_id == actor.user_id)
         if branches:   # a caseworker who is also a resident: their own case's tasks, not twice

@@ -38,8 +38,8 @@ def upgrade():
                         postgresql_where=FLAGGED, sqlite_where=FLAGGED)
     op.create_index('ix_open_tasks_claimed', 'open_tasks', ['claimed_by_id'])
     op.create_index('ix_open_tasks_created', 'open_tasks', ['created_at', 'id'])
-    op.create_index('ix_cases_bydel_status', 'cases', ['bydel_id', 'status'])
-    op.create_index('ix_cases_institution_status', 'cases', ['institution_id', 'status'])
+    op.create_index('ix_cases_bydel_status', 'cases', ['bydel_id', 'status', 'id'])
+    op.create_index('ix_cases_institution_status', 'cases', ['institution_id', 'status', 'id'])
     op.create_index('ix_cases_name', 'cases', ['resident_name', 'id'])
     op.create_table(
         'saved_filters',
