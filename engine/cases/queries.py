@@ -115,6 +115,9 @@ CASE_LIST_COLUMNS: Any = sa.orm.Bundle("case", Case.id, Case.resident_name, Case
                                        Case.last_activity_at)
 
 
+_ORGS = (Organisation.__table__.alias("bydel_org"), Organisation.__table__.alias("inst_org"))
+
+
 def case_page(actor: Actor, status: str | None = None, search: str | None = None, sort: str = "nyest",
               cursor: keyset.Cursor | None = None, size: int = 50) -> keyset.Page:
     """One keyset page of the case list: rows of (case columns, bydel name, institution name), from
@@ -122,11 +125,11 @@ def case_page(actor: Actor, status: str | None = None, search: str | None = None
     keys = CASE_ORDERS.get(sort) or CASE_ORDERS["nyest"]
     if cursor is not None and len(cursor.values) != len(keys):
         cursor = None
-    bydel, inst = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
+    bydel, inst = _ORGS
     base = (_cases_query(actor, status, search)
-            .with_only_columns(CASE_LIST_COLUMNS, bydel.name, inst.name,
+            .with_only_columns(CASE_LIST_COLUMNS, bydel.c.name, inst.c.name,
                                *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
-            .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id))
+            .join(bydel, bydel.c.id == Case.bydel_id).join(inst, inst.c.id == Case.institution_id))
 
     def read(values, reverse: bool, n: int) -> list[tuple]:
         query = base.where(keyset.after(keys, values, reverse)) if values is not None else base

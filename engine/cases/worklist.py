@@ -117,13 +117,16 @@ class InboxCase:
 def _flat_query(actor: Actor, flt: InboxFilter, branch: Any, keys, *extra: Any) -> Any:
     """The page's columns as flat labelled columns (``t_*``, ``resident_name``, ``bydel``, ``inst``,
     then the ordering's keys ``k0``…), so several of these can be one ``UNION ALL``."""
-    bydel = sa.orm.aliased(Organisation)
-    inst = sa.orm.aliased(Organisation)
     return (inbox_query(actor, flt, branch)
-            .with_only_columns(*[getattr(OpenTask, f).label(f"t_{f}") for f in TASK_FIELDS],
-                               Case.resident_name.label("resident_name"), bydel.name.label("bydel"),
-                               inst.name.label("inst"), *extra, *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
-            .join(bydel, bydel.id == Case.bydel_id).join(inst, inst.id == Case.institution_id))
+            .with_only_columns(*_TASK_LABELS, Case.resident_name.label("resident_name"), _BYDEL.c.name.label("bydel"),
+                               _INST.c.name.label("inst"), *extra, *[k.expr.label(f"k{i}") for i, k in enumerate(keys)])
+            .join(_BYDEL, _BYDEL.c.id == Case.bydel_id).join(_INST, _INST.c.id == Case.institution_id))
+
+
+# Built once: an ORM alias's attributes are costly to look up on every page (several per statement).
+_BYDEL = Organisation.__table__.alias("bydel_org")
+_INST = Organisation.__table__.alias("inst_org")
+_TASK_LABELS = [getattr(OpenTask, f).label(f"t_{f}") for f in TASK_FIELDS]
 
 
 def _row(r: Any, n_keys: int) -> tuple:
@@ -139,8 +142,8 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Pa
     ordering.  Task and case hold only the columns the page shows (``InboxTask``, ``InboxCase``):
     never ORM objects, never a case's workflow state.
 
-    The default ordering is one ``UNION ALL`` of index ranges (``_banded_query``); the other
-    orderings are one query over all the ways the actor may act."""
+    The default ordering is read band by band, each band one ``UNION ALL`` of index ranges
+    (``_band_query``); the other orderings are one query over all the ways the actor may act."""
     size = limit or PAGE_SIZE
     banded = flt.sort not in _ORDERS
     keys = _BY_DUE if banded else _ORDERS[flt.sort]
@@ -151,13 +154,22 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Pa
     now = clock.now()
 
     def read(values, reverse: bool, n: int) -> list[tuple]:
-        if banded:
-            query = _banded_query(actor, flt, now, values, reverse, n)
-        else:
-            query = _flat_query(actor, flt, None, keys)
-            if values is not None:
-                query = query.where(keyset.after(keys, values, reverse))
-            query = query.order_by(*keyset.order_by(keys, reverse)).limit(n)
+        if banded:   # band by band, from the cursor's: the first page of an inbox is usually one band
+            out: list[tuple] = []
+            bands = _bands(now)
+            for band, parts in (reversed(bands) if reverse else bands):
+                if values is not None and ((band > values[0]) if reverse else (band < values[0])):
+                    continue
+                where = keyset.after(keys, values[1:], reverse) if values is not None and band == values[0] else None
+                query = _band_query(actor, flt, band, parts, where, reverse, n - len(out))
+                out += [_row(r, n_keys) for r in db.session.execute(query)]
+                if len(out) >= n:
+                    break
+            return out
+        query = _flat_query(actor, flt, None, keys)
+        if values is not None:
+            query = query.where(keyset.after(keys, values, reverse))
+        query = query.order_by(*keyset.order_by(keys, reverse)).limit(n)
         return [_row(r, n_keys) for r in db.session.execute(query)]
 
     page = keyset.fetch(read, lambda r: r[4:], size, cursor)
@@ -168,35 +180,27 @@ def inbox(actor: Actor, flt: InboxFilter, limit: int | None = None) -> keyset.Pa
     return keyset.Page(rows, page.next, page.prev)
 
 
-def _banded_query(actor: Actor, flt: InboxFilter, now, values, reverse: bool, n: int) -> Any:
-    """The default ordering (urgency band, due, created, id) as one statement: for every band not
-    before the cursor, every part of it (``_bands``) and every way the actor may act
-    (``actionable_branches``), its first ``n`` rows from its own index range — then the ``n`` first
-    of those.  An ``OR`` of the branches, ordered by a clock-dependent «overdue» expression, is a
-    query no index answers; each piece here is one index range read."""
+def _band_query(actor: Actor, flt: InboxFilter, band: int, parts: list[Any], where: Any, reverse: bool, n: int) -> Any:
+    """One urgency band of the default ordering (band, due, created, id) as one statement: for every
+    part of the band (``_bands``) and every way the actor may act (``actionable_branches``), its
+    first ``n`` rows from its own index range — then the ``n`` first of those.  An ``OR`` of the
+    branches, ordered by a clock-dependent «overdue» expression, is a query no index answers; each
+    piece here is one index range read."""
     keys = _BY_DUE
     pieces = []
-    for band, parts in _bands(now):
-        where = None
-        if values is not None:
-            if (band > values[0]) if reverse else (band < values[0]):
-                continue
-            if band == values[0]:
-                where = keyset.after(keys, values[1:], reverse)
-        for branch in actionable_branches(actor):
-            for part in parts:
-                piece = _flat_query(actor, flt, sa.and_(branch, part), keys, sa.literal(band).label("band"))
-                if where is not None:
-                    piece = piece.where(where)
-                pieces.append(piece.order_by(*keyset.order_by(keys, reverse)).limit(n).subquery().select())
+    for branch in actionable_branches(actor):
+        for part in parts:
+            piece = _flat_query(actor, flt, sa.and_(branch, part), keys, sa.literal(band).label("band"))
+            if where is not None:
+                piece = piece.where(where)
+            pieces.append(piece.order_by(*keyset.order_by(keys, reverse)).limit(n).subquery().select())
     if not pieces:
-        return _flat_query(actor, flt, None, keys, sa.literal(0).label("band")).where(sa.false())
-    union = sa.union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
-    outer = (keyset.Key(union.c.band), keyset.Key(union.c.k0, nullable=True), keyset.Key(union.c.k1),
-             keyset.Key(union.c.k2))
-    columns = [c for c in union.c if c.name not in ("band", "k0", "k1", "k2")]
-    return (sa.select(*columns, union.c.band, union.c.k0, union.c.k1, union.c.k2)
-            .order_by(*keyset.order_by(outer, reverse)).limit(n))
+        return _flat_query(actor, flt, None, keys, sa.literal(band).label("band")).where(sa.false())
+    if len(pieces) == 1:
+        return pieces[0]
+    outer = (keyset.Key(sa.literal_column("k0"), nullable=True), keyset.Key(sa.literal_column("k1")),
+             keyset.Key(sa.literal_column("k2")))
+    return sa.union_all(*pieces).order_by(*keyset.order_by(outer, reverse)).limit(n)
 
 
 @dataclass(frozen=True)

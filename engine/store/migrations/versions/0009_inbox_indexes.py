@@ -12,6 +12,8 @@ way a user may act as its own query, in due-date order, a page at a time from a 
 * ``ix_open_tasks_org_flagged`` / ``ix_open_tasks_lane_flagged`` — the same, only for tasks the
   deadline timer flagged overdue (partial), so «flagged though due later» reads a few rows, not
   every task due later;
+* ``ix_open_tasks_org_step`` / ``ix_open_tasks_case_lane`` — the counts and the step list, one grouped
+  aggregate per branch, read from the index alone on PostgreSQL (``INCLUDE``);
 * ``ix_open_tasks_claimed``  — «mine»; ``ix_open_tasks_created`` — «newest first»;
 * ``ix_cases_bydel_status`` / ``ix_cases_institution_status`` — the resident's-lane branch and the
   case list start from the organisation's active cases; ``ix_cases_name`` — sorting by name.
@@ -36,6 +38,12 @@ def upgrade():
     for name, first in (('ix_open_tasks_org_flagged', 'organisation_id'), ('ix_open_tasks_lane_flagged', 'lane')):
         op.create_index(name, 'open_tasks', [first, 'due_at', 'created_at', 'id'],
                         postgresql_where=FLAGGED, sqlite_where=FLAGGED)
+    # The counts and the step list (one grouped aggregate per branch) read only these (PostgreSQL:
+    # index-only; SQLite ignores INCLUDE).
+    op.create_index('ix_open_tasks_org_step', 'open_tasks', ['organisation_id', 'element_id'],
+                    postgresql_include=['case_id', 'role', 'name', 'due_at', 'overdue_at', 'claimed_by_id'])
+    op.create_index('ix_open_tasks_case_lane', 'open_tasks', ['case_id', 'lane'],
+                    postgresql_include=['element_id', 'name', 'due_at', 'overdue_at', 'claimed_by_id'])
     op.create_index('ix_open_tasks_claimed', 'open_tasks', ['claimed_by_id'])
     op.create_index('ix_open_tasks_created', 'open_tasks', ['created_at', 'id'])
     op.create_index('ix_cases_bydel_status', 'cases', ['bydel_id', 'status', 'id'])
@@ -59,7 +67,8 @@ def downgrade():
     op.drop_table('saved_filters')
     for name, table in (('ix_cases_name', 'cases'), ('ix_cases_institution_status', 'cases'),
                         ('ix_cases_bydel_status', 'cases'), ('ix_open_tasks_created', 'open_tasks'),
-                        ('ix_open_tasks_claimed', 'open_tasks'), ('ix_open_tasks_lane_flagged', 'open_tasks'),
+                        ('ix_open_tasks_claimed', 'open_tasks'), ('ix_open_tasks_case_lane', 'open_tasks'),
+                        ('ix_open_tasks_org_step', 'open_tasks'), ('ix_open_tasks_lane_flagged', 'open_tasks'),
                         ('ix_open_tasks_org_flagged', 'open_tasks'),
                         ('ix_open_tasks_lane_due', 'open_tasks'), ('ix_open_tasks_org_due', 'open_tasks')):
         op.drop_index(name, table_name=table)
