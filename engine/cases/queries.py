@@ -147,7 +147,7 @@ def case_page(actor: Actor, status: str | None = None, search: str | None = None
 def actionable_branches(actor: Actor) -> list[Any]:
     """Who may act, as disjoint conditions on an open task joined with its case — one per way in.
 
-    Each branch is answerable by one index (``0009_inbox_indexes``): the organisation's own lane
+    Each branch is answerable by one index (``0010_inbox_indexes``): the organisation's own lane
     (``open_tasks.organisation_id``), the resident's lane on behalf of the case's bydel or
     institution (``open_tasks.lane``, then the case), the resident's own tasks.  Empty: nothing.
     """

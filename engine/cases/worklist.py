@@ -81,7 +81,7 @@ _ORDERS: dict[str, tuple[keyset.Key, ...]] = {
 
 def _bands(now) -> list[tuple[int, list[Any]]]:
     """The default ordering as bands of one urgency each, in order; a band with several parts is
-    merged by due date.  Each part is a range of an index of ``0009_inbox_indexes``: due before now;
+    merged by due date.  Each part is a range of an index of ``0010_inbox_indexes``: due before now;
     flagged overdue by the timer though due later, or undated (rare: partial indexes hold only
     flagged rows); due later; undated."""
     flagged, unflagged = OpenTask.overdue_at.is_not(None), OpenTask.overdue_at.is_(None)

@@ -1,7 +1,7 @@
 """inbox: indexes matching its branches and orderings; saved filters
 
-Revision ID: 0009_inbox_indexes
-Revises: 0008_state_bytes
+Revision ID: 0010_inbox_indexes
+Revises: 0009_report_facts
 Create Date: 2026-11-28 13:30:00
 
 Written by hand; runs on SQLite and PostgreSQL.  The inbox (issue #15 item 3, #14 item 2) reads each
@@ -23,8 +23,8 @@ way a user may act as its own query, in due-date order, a page at a time from a 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009_inbox_indexes'
-down_revision = '0008_state_bytes'
+revision = '0010_inbox_indexes'
+down_revision = '0009_report_facts'
 branch_labels = None
 depends_on = None
 
