@@ -72,7 +72,8 @@ def test_form_errors_keep_values_then_draft_survives_reload_then_complete(page, 
     page.get_by_role("button", name="Fullfør").click()
     summary = page.locator("#feiloppsummering")
     assert summary.is_visible() and "Skjemaet har feil" in summary.inner_text()
-    assert page.evaluate("document.activeElement.id") == "feiloppsummering"
+    # focus moves when the page's script runs (deferred): wait for it rather than race it
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'feiloppsummering'")
     assert "Må være et heltall" in page.locator("#f-antall-error").inner_text()
     assert "Feltet må fylles ut" in page.locator("#f-dato-error").inner_text()
     assert "Må ha minst 1" in page.locator("#f-kontakter-error").inner_text()

@@ -79,7 +79,8 @@ def test_a_refused_repair_is_an_error_with_the_values_kept_and_axe_finds_nothing
     page.wait_for_selector("#feiloppsummering")
     summary = page.locator("#feiloppsummering")
     assert summary.get_attribute("role") == "alert" and "ble ikke utført" in summary.inner_text()
-    assert page.evaluate("document.activeElement.id") == "feiloppsummering"
+    # focus moves when the page's script runs (deferred): wait for it rather than race it
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'feiloppsummering'")
     assert page.locator(".flash.ok").count() == 0
     retry = page.locator("#form-retry")
     assert retry.get_by_label("Begrunnelse").input_value() == "Prøver igjen uten å rette"
