@@ -95,4 +95,6 @@ def configure(fmt: str = "text", level: str = "INFO", stream: Any = None) -> log
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(correlation)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # the scheduler logs every tick («Job … executed successfully») at INFO: once a second is noise
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     return handler
