@@ -26,7 +26,7 @@ def main(runs: int = 50) -> None:
     import time_machine
 
     from bench.fresh import fresh_app
-    from tests.routine.helpers import Routine, deploy_routine, oslo, start_phase_on_time
+    from tests.routine.helpers import Routine, deploy_routine, oslo, to_statusrapport
 
     app = fresh_app("tilbolig-casepage-", SCHEDULER_ENABLED=False, WTF_CSRF_ENABLED=False)
     with app.app_context(), time_machine.travel(oslo("2026-01-05", 9), tick=False) as traveller:
@@ -37,12 +37,7 @@ def main(runs: int = 50) -> None:
         deploy_routine()
         routine = Routine()
         case_id = routine.open("2026-01-05")
-        start_phase_on_time(routine, clock, case_id)
-        for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                      ("2026-04-20", "statusrapport", {})]:
-            clock.at(day, 10)
-            routine.run_timers()
-            routine.complete(case_id, element, **changes)
+        to_statusrapport(routine, clock, case_id)
         clock.at("2026-04-21", 9)
         client = app.test_client()
         client.post("/logg-inn", data={"username": "kari.gamleoslo", "password": "bench"})

@@ -8,7 +8,7 @@ import pytest
 from tests.browser.fixtures_pw import SCREENSHOTS, login
 from tests.browser.test_day import _axe
 from tests.routine.conftest import clock, routine  # noqa: F401 - the real routine and the Oslo clock
-from tests.routine.helpers import start_phase_on_time
+from tests.routine.helpers import to_statusrapport
 
 pytestmark = pytest.mark.browser
 
@@ -18,12 +18,7 @@ def stay_with_statusrapport(routine, clock) -> int:  # noqa: F811
     the bydel's «Vurder statusrapporten» is open, inside «Boligavklaring» inside «Oppholdet»."""
     clock.at("2026-01-05", 9)
     case_id = routine.open("2026-01-05")
-    start_phase_on_time(routine, clock, case_id)
-    for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                  ("2026-04-20", "statusrapport", {})]:
-        clock.at(day, 10)
-        routine.run_timers()
-        routine.complete(case_id, element, **changes)
+    to_statusrapport(routine, clock, case_id)
     clock.at("2026-04-21", 9)
     assert "vurder_statusrapport" in routine.tasks(case_id)
     return case_id

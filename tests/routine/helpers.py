@@ -117,11 +117,21 @@ def start_phase_on_time(r: Routine, clock: Any, case_id: int) -> None:
         r.complete(case_id, element, **changes)
 
 
-def to_boligmote(r: Routine, clock: Any, case_id: int) -> None:
-    """The start phase on time, then evaluation, statusrapport (assessed) and boligmøte by 20 May 2026."""
+def to_statusrapport(r: Routine, clock: Any, case_id: int) -> None:
+    """The start phase on time, the plan evaluated on 1 April and the statusrapport written on 20 April
+    2026: the bydel's «Vurder statusrapporten» is open."""
     start_phase_on_time(r, clock, case_id)
     for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                  ("2026-04-20", "statusrapport", {}), ("2026-04-22", "vurder_statusrapport", {}),
+                                  ("2026-04-20", "statusrapport", {})]:
+        clock.at(day, 10)
+        r.run_timers()
+        r.complete(case_id, element, **changes)
+
+
+def to_boligmote(r: Routine, clock: Any, case_id: int) -> None:
+    """To the statusrapport, then assessed on 22 April and the boligmøte held by 20 May 2026."""
+    to_statusrapport(r, clock, case_id)
+    for day, element, changes in [("2026-04-22", "vurder_statusrapport", {}),
                                   ("2026-05-20", "boligmote", {"boligmote_dato": "2026-05-20"})]:
         clock.at(day, 10)
         r.run_timers()

@@ -13,19 +13,14 @@ import sqlalchemy as sa
 from engine.extensions import db
 from engine.store.models import AccessLog, User
 from engine.web import casepage
-from tests.routine.helpers import start_phase_on_time, to_moving_out
+from tests.routine.helpers import start_phase_on_time, to_moving_out, to_statusrapport
 from tests.web.conftest import Browser
 
 
 def _stay(routine, clock) -> int:
     clock.at("2026-01-05", 9)
     case_id = routine.open("2026-01-05")
-    start_phase_on_time(routine, clock, case_id)
-    for day, element, changes in [("2026-04-01", "evaluer_plan", {"evaluering_dato": "2026-04-01"}),
-                                  ("2026-04-20", "statusrapport", {})]:
-        clock.at(day, 10)
-        routine.run_timers()
-        routine.complete(case_id, element, **changes)
+    to_statusrapport(routine, clock, case_id)
     clock.at("2026-04-21", 9)
     return case_id
 
