@@ -53,8 +53,11 @@ lint: install
 	$(VENV)/bin/ruff check engine webhooks
 	$(VENV)/bin/mypy
 
+# Two processes by default (pytest-xdist; each has its own database — tests/conftest.py); whole files stay
+# together so a module's fixtures are built once.  TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 test-only:
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) -rs
 
 # Refresh the README's screenshots (the tests themselves write only to the git-ignored instance/screenshots).
 screenshots: install assets browser

@@ -25,8 +25,37 @@ pytest_plugins = ["tests.browser.fixtures_pw"]
 def _db_url(tmp_path_factory) -> str:
     url = os.environ.get("TILBOLIG_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker and not url.startswith("sqlite") else url
+    # tmp_path_factory is per xdist worker already: each worker gets its own SQLite file
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A fresh PostgreSQL database per pytest-xdist worker (``<db>_gw0`` …), made from the given one.
+
+    The workers truncate every table between tests, so two of them sharing one database would empty
+    each other's rows; a database each keeps the suite exactly as it runs serially.
+    """
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(application) -> None:
+    """Drop this worker's database at the end of the session (CI drops only the one it created)."""
+    with application.app_context():
+        db.engine.dispose()
+        url = db.engine.url
+    base = sa.create_engine(url.set(database=url.database.rsplit("_gw", 1)[0]), isolation_level="AUTOCOMMIT")
+    with base.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    base.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +71,9 @@ def app(tmp_path_factory):
                 conn.execute(sa.text("CREATE SCHEMA public"))
         from flask_migrate import upgrade
         upgrade()
-    return application
+    yield application
+    if os.environ.get("PYTEST_XDIST_WORKER") and not url.startswith("sqlite"):
+        _drop_worker_database(application)
 
 
 def _truncate(application) -> None:

@@ -47,7 +47,7 @@ def test_two_worker_processes_fire_each_timer_exactly_once(api, tre_baner, pg):
     ids = _due_cases(api, N_TIMERS)
     started = time.monotonic()
     workers = [_spawn(pg, "drain", f"w{i}") for i in range(2)]
-    outputs = [w.communicate(timeout=120) for w in workers]
+    outputs = [w.communicate(timeout=600) for w in workers]
     elapsed = time.monotonic() - started
     for w, (out, err) in zip(workers, outputs):
         assert w.returncode == 0, err[-3000:]
