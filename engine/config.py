@@ -42,6 +42,25 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_LEASE_SECONDS": 60.0,         # a claimed row is invisible to other workers this long
     "WEBHOOK_ALLOW_LOOPBACK": False,       # tests and local development only
     "WEBHOOK_INBOUND_TOLERANCE": 300.0,    # seconds a signed inbound timestamp may differ from now
+    # e-mail and notifications (#17; README «Varsler og e-post»). Off: nothing is queued or sent,
+    # the bell still works.
+    "MAIL_ENABLED": False,
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 25,
+    "MAIL_SMTP_STARTTLS": False,
+    "MAIL_SMTP_USER": "",
+    "MAIL_SMTP_PASSWORD": "",
+    "MAIL_SMTP_TIMEOUT": 30.0,
+    "MAIL_FROM": "tilbolig <ikke-svar@tilbolig.test>",
+    "MAIL_BASE_URL": "http://localhost:5000",   # links in e-mail point here
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_BACKOFF_BASE": 30.0,             # seconds before the first retry, doubled each time
+    "MAIL_BACKOFF_CAP": 6 * 3600.0,
+    "MAIL_LEASE_SECONDS": 300.0,           # a claimed mail is another worker's only after this
+    "NOTIFY_DEFAULT_MAIL": "immediate",    # immediate | digest | off, for users who chose nothing
+    "NOTIFY_DIGEST_HOUR": 7,               # the daily digest goes out from this hour, Oslo time
+    "NOTIFY_SOON_DAYS": 7,                 # «frist om 7 dager»
+    "NOTIFY_SCAN_SECONDS": 60.0,           # how often the worker looks for deadlines and digests
     # sign-in, sessions and headers (#13; README «Security»)
     "PASSWORD_LOGIN_ENABLED": True,        # local passwords (the demo); turn off when OIDC is set up
     "SESSION_IDLE_MINUTES": 30,

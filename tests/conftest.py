@@ -19,7 +19,7 @@ from engine.extensions import db
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Browser fixtures (one Playwright and one Chromium per session) are shared by every test folder.
-pytest_plugins = ["tests.browser.fixtures_pw"]
+pytest_plugins = ["tests.browser.fixtures_pw", "tests.smtp"]
 
 
 def _db_url(tmp_path_factory) -> str:

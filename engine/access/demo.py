@@ -64,8 +64,10 @@ def seed_users(password: str = DEMO_PASSWORD) -> list[User]:
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None:
             user = User(username=username, display_name=name, organisation_id=orgs.get(org) if org else None,
-                        roles=roles, password_hash=pw_hash)
+                        roles=roles, password_hash=pw_hash, email=f"{username}@tilbolig.test")
             db.session.add(user)
+        elif user.email is None:
+            user.email = f"{username}@tilbolig.test"
         users.append(user)
     db.session.commit()
     return users

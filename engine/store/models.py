@@ -50,6 +50,7 @@ class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320))     # notifications by e-mail (#17); none: no mail
     password_hash: Mapped[str | None] = mapped_column(sa.String(300))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     roles: Mapped[str] = mapped_column(sa.String(200), default="")   # comma-separated

@@ -19,6 +19,7 @@ import click
 from flask import Flask
 
 from engine.events import worker as events_worker
+from engine.notify import worker as notify_worker
 from engine.timers import worker as timer_worker
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def start(app: Flask):
             # A job of its own: a slow webhook receiver must not delay timers.
             with app.app_context():
                 events_worker.tick()   # deliver due outbox rows, retry held inbound events; never raises
+                notify_worker.tick()   # deadlines, digests and the mail outbox (#17); never raises
 
         scheduler.add_job(webhook_job, "interval", seconds=seconds, id="outbox-tick", max_instances=1,
                           coalesce=True, next_run_time=_now())

@@ -1,4 +1,4 @@
-"""``flask worker`` as one process: timers, webhook outbox and held inbound events.
+"""``flask worker`` as one process: timers, webhook outbox, held inbound events and the mail outbox.
 
 The timer loop (``engine.timers.worker.run``) keeps the main thread; webhook delivery runs in a
 thread of its own with its own app context and session, so a slow webhook receiver never delays
@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from engine import logs
 from engine.events import worker as events_worker
+from engine.notify import worker as notify_worker
 from engine.timers import worker as timer_worker
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def _events_loop(app: Flask, tick_seconds: float, stop: threading.Event) -> None
     while not stop.is_set():
         with app.app_context(), logs.bound(job_id=f"{threading.current_thread().name}:{uuid.uuid4().hex[:12]}"):
             events_worker.tick()          # never raises; failures are logged and retried next tick
+            notify_worker.tick()          # deadlines, digests, the mail outbox (#17); never raises
         stop.wait(tick_seconds)
 
 
@@ -38,6 +40,7 @@ def run(worker: str, tick_seconds: float = 1.0, once: bool = False,
     if once:
         fired = timer_worker.run(worker, tick_seconds, once=True)
         events_worker.tick()
+        notify_worker.tick()
         return fired
     app = current_app._get_current_object()   # type: ignore[attr-defined]
     stop = stop or threading.Event()
