@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engine.cases import unit_of_work
     from engine.events import hooks as event_hooks
     from engine.extensions import db, migrate
+    from engine.notify import hooks as notify_hooks
     from engine.processes import runtime_state
     from engine.reports import facts as report_facts
     from engine.reports import readmission
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.init_app(app)      # the hook registry every case change runs
     case_consent.init_app(app)      # a completed samtykke form becomes the case's consent, in the same commit
     event_hooks.init_app(app)       # outbox rows in the change's transaction; held events after commit
+    notify_hooks.init_app(app)      # notifications (and their e-mail) in the change's transaction (#17)
     survey.init_app(app)            # the yearly livskvalitet survey: deadline marks, frozen report, start on tick
     report_facts.install(unit_of_work.hooks(app), readmission.make_link(readmission.link_key(
         app.config.get("SECRET_KEY") or "", app.config.get("RESIDENT_LINK_KEY"))))   # the report's facts (#16)

@@ -83,6 +83,13 @@ def hooks(app: Flask | None = None) -> Hooks:
     return (app or current_app).extensions["tilbolig.uow_hooks"]
 
 
+def run_change_hooks(case_id: int, changes: list[Change]) -> None:
+    """Run the change hooks for changes written outside a unit of work (giving a task to a colleague),
+    in the caller's transaction — so a notification is as atomic as the change it tells of."""
+    for hook in hooks().on_changes:
+        hook(case_id, changes)
+
+
 def get_case(case_id: int) -> Case:
     """The case row, or ``NotFound``."""
     case = db.session.get(Case, case_id)

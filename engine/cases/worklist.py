@@ -17,7 +17,8 @@ from engine import clock
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import LEDER, Actor
-from engine.cases import keyset
+from engine.cases import keyset, unit_of_work
+from engine.cases.changes import Change
 from engine.cases.queries import actionable_branches, actionable_tasks_query, closed_task, search_clause
 from engine.errors import BadRequest, Forbidden
 from engine.extensions import db
@@ -333,9 +334,11 @@ def assign(actor: Actor, task_id: str, user_id: int) -> tuple[OpenTask, User]:
     if result.rowcount != 1:  # the task closed between the read and this write (as ``claim``)
         db.session.rollback()
         closed_task(actor, tid, "assign")
+    data = {"from_user_id": before, "to_user_id": target.id}
     db.session.add(AuditEvent(case_id=case.id, type="task.assigned", actor_id=actor.user_id,
-                              element_id=element_id, task_id=tid,
-                              data={"from_user_id": before, "to_user_id": target.id}))
+                              element_id=element_id, task_id=tid, data=data))
+    unit_of_work.run_change_hooks(case.id, [Change("task.assigned", actor=actor, element_id=element_id, task_id=tid,
+                                                   data=data)])    # «gitt til deg» (#17), same commit
     db.session.commit()
     fresh = db.session.get(OpenTask, tid)
     if fresh is None:

@@ -16,6 +16,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     errors,
     inbound,
     inputs,
+    notify_pages,
     pages,
     pages_case,
     pages_consent,
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(timers_api.bp)
     app.register_blueprint(consent_api.bp)   # /api/v1/cases/<id>/consent
     reports_pages.init_app(app)     # /rapport: «Følges rutinen?» (#16)
+    notify_pages.init_app(app)      # the bell's count in the navigation; /varsler (#17)
