@@ -127,6 +127,9 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
     logout(page)
     login(page, "leder.gamleoslo")
     check("innboks (leder)")
+    for url in ("/varsler", "/varsler/innstillinger"):      # the bell's pages (#17), with the routine's notifications
+        page.goto(url)
+        check(url)
 
     print(f"axe-core: {len(found)} pages, {sum(len(v) for v in found.values())} violations")
     assert len(found) >= 30
