@@ -15,7 +15,6 @@ from flask import current_app
 from engine import clock
 from engine.extensions import db
 from engine.notify.mail import enqueue_mail
-from engine.store.models import User
 from engine.store.notify import DIGEST, IMMEDIATE, NONE, OFF, QUEUED, Notification, NotifyPreference, insert_new
 
 #: The kinds of event, as the bell and the e-mail name them (nothing about the case itself).
@@ -44,8 +43,8 @@ def mail_choices(user_ids: Iterable[int]) -> dict[int, str]:
     """Each user's e-mail choice (the configured default where they chose nothing)."""
     ids = list(user_ids)
     default = str(current_app.config.get("NOTIFY_DEFAULT_MAIL") or IMMEDIATE)
-    chosen = dict(db.session.execute(sa.select(NotifyPreference.user_id, NotifyPreference.mail)
-                                     .where(NotifyPreference.user_id.in_(ids))).all()) if ids else {}
+    chosen = dict(db.session.connection().execute(sa.select(NotifyPreference.user_id, NotifyPreference.mail)
+                                                  .where(NotifyPreference.user_id.in_(ids))).all()) if ids else {}
     return {u: chosen.get(u, default) for u in ids}
 
 
@@ -75,7 +74,7 @@ def notify_users(user_ids: Iterable[int], kind: str, case_id: int | None, link: 
     mark = {IMMEDIATE: QUEUED, DIGEST: DIGEST, OFF: NONE}
     rows = [dict(user_id=u, kind=kind, case_id=case_id, task_id=task_id, link=link[:500], dedup_key=dedup_key[:200],
                  mail=mark.get(choices[u], NONE) if mailing else NONE, created_at=now) for u in ids]
-    new = set(insert_new(Notification, rows, ["user_id", "dedup_key"], returning=Notification.user_id))
+    new = set(insert_new(Notification, rows, ["user_id", "dedup_key"], returning="user_id"))
     if mailing:
         subject, text = mail_text(kind, link)
         for u in ids:
@@ -84,9 +83,3 @@ def notify_users(user_ids: Iterable[int], kind: str, case_id: int | None, link: 
                              dedup_key=f"notify:{u}:{dedup_key}", case_id=case_id)
     return sorted(new)
 
-
-def active_users(user_ids: Iterable[int]) -> list[User]:
-    ids = list(set(user_ids))
-    if not ids:
-        return []
-    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active.is_(True))))

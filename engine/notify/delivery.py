@@ -14,8 +14,8 @@ How a row moves, and why no message is sent twice, even when a worker is killed 
 
 The one window that cannot be closed from the client is between the server taking the message
 and step 4 (RFC 1047's «duplicate messages» problem).  A row found still *sending* after its
-lease is therefore never sent again automatically: it becomes *uncertain*, is counted on the
-console and in ``flask mail list --state uncertain``, and an operator who checked the mail log
+lease is therefore never sent again automatically: it becomes *uncertain*, is listed by
+``flask mail list --state uncertain``, and an operator who checked the mail log
 re-queues it (``flask mail requeue``) — the same Message-ID goes out again, so a receiver that
 de-duplicates on it still sees one message.  We chose *at most once* for that window because an
 e-mail that was already delivered is the likely case (the server answered while we died), and a

@@ -26,14 +26,15 @@ from engine.cases.changes import Change
 from engine.extensions import db
 from engine.notify import recipients
 from engine.notify.api import notify_users
-from engine.store.models import OpenTask, User
+from engine.notify.recipients import Person
+from engine.store.models import OpenTask
 from engine.store.notify import DeadlineMark, insert_new
 
 MEETING_TYPES = ("meeting.planned", "meeting.moved", "meeting.cancelled")
 HANDLED = frozenset({"task.created", "task.assigned", "deadline.overdue", "comment.mentioned", *MEETING_TYPES})
 
 
-def send(users: list[User], kind: str, case_id: int, staff_link: str, dedup_key: str, task_id: str | None = None) -> None:
+def send(users: list[Person], kind: str, case_id: int, staff_link: str, dedup_key: str, task_id: str | None = None) -> None:
     by_link: dict[str, list[int]] = defaultdict(list)
     for u in users:
         by_link[recipients.link_for(u, case_id, staff_link)].append(u.id)
@@ -41,9 +42,9 @@ def send(users: list[User], kind: str, case_id: int, staff_link: str, dedup_key:
         notify_users(ids, kind, case_id, link, dedup_key, task_id=task_id)
 
 
-def task_owners(parties: Any, task_id: str) -> list[User]:
+def task_owners(parties: Any, task_id: str) -> list[Person]:
     """Who answers for an open task's deadline: whoever took it, or else everyone in its lane."""
-    row = db.session.execute(sa.select(OpenTask.lane, OpenTask.role, OpenTask.claimed_by_id)
+    row = db.session.connection().execute(sa.select(OpenTask.lane, OpenTask.role, OpenTask.claimed_by_id)
                              .where(OpenTask.id == task_id)).first()
     if row is None:
         return []
@@ -68,7 +69,7 @@ def on_changes(case_id: int, changes: list[Change]) -> None:
     if parties is None:
         return
     opened: dict[int, list[str]] = defaultdict(list)
-    people: dict[int, User] = {}
+    people: dict[int, Person] = {}
     for ch in mine:
         data = ch.data or {}
         if ch.type == "task.created" and ch.task_id:
@@ -91,7 +92,7 @@ def on_changes(case_id: int, changes: list[Change]) -> None:
             version = data.get("sequence", clock.now().isoformat())
             send(recipients.readers(parties, data.get("user_ids") or []), ch.type, case_id,
                   str(data.get("link") or f"/saker/{case_id}#mote-{meeting}"), f"meeting:{meeting}:{ch.type}:{version}")
-    groups: dict[tuple[str, ...], list[User]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[Person]] = defaultdict(list)
     for user_id, task_ids in opened.items():
         groups[tuple(task_ids)].append(people[user_id])
     for tasks, users in groups.items():

@@ -88,17 +88,29 @@ class DeadlineMark(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-def insert_new(model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str], returning: Any = None) -> list[Any]:
-    """``INSERT … ON CONFLICT (keys) DO NOTHING`` in the caller's transaction; ``returning`` (default: the
-    primary key) of the rows added.
+_INSERTS: dict[tuple[Any, ...], Any] = {}
+
+
+def insert_new(model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str], returning: str | None = None) -> list[Any]:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` in the caller's transaction; the ``returning`` column
+    (default: the first primary-key column) of the rows added.
 
     Why not SELECT-then-INSERT: two transactions could both find nothing and the second commit would
     fail on the unique key, taking the caller's whole change with it.  Works on PostgreSQL and SQLite.
+    One compiled statement per table and dialect, run as an executemany on the session's connection
+    (a multi-row VALUES is compiled anew each time; this runs inside every step that opens a task).
     """
     if not rows:
         return []
-    from sqlalchemy.dialects import postgresql, sqlite
-    insert: Any = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    column = returning if returning is not None else next(iter(sa.inspect(model).primary_key))
-    stmt = insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys)).returning(column)
-    return list(db.session.execute(stmt).scalars())
+    conn = db.session.connection()
+    key = (model, tuple(keys), returning, conn.dialect.name)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        from sqlalchemy.dialects import postgresql, sqlite
+        insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        table = model.__table__
+        column = table.c[returning] if returning else next(iter(table.primary_key.columns))
+        stmt = _INSERTS[key] = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(column)
+    if len(rows) == 1:
+        return list(conn.execute(stmt, dict(rows[0])).scalars())
+    return list(conn.execute(stmt, [dict(r) for r in rows]).scalars())

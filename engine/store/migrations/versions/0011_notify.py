@@ -12,7 +12,12 @@ Written by hand; runs on SQLite and PostgreSQL (issue #17).
 * ``notify_preferences`` — immediate mail, a daily digest, or no mail;
 * ``notify_deadline_marks`` — deadlines the worker's scan already announced («soon», «missed»);
 * ``users.email`` — where a user's mail goes (none: no mail).
+
+Deadlines that are already passed or within the «soon» window when this runs are marked as
+announced, so the first scan after an upgrade does not ring (and mail) every overdue task there is.
 """
+from datetime import datetime, timedelta, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -86,6 +91,14 @@ def upgrade():
         sa.Column('created_at', TS, nullable=False),
         sa.PrimaryKeyConstraint('task_id', 'kind', name=op.f('pk_notify_deadline_marks')),
     )
+    now = datetime.now(timezone.utc)
+    tasks = sa.table('open_tasks', sa.column('id', sa.String), sa.column('due_at', TS), sa.column('overdue_at', TS))
+    marks = sa.table('notify_deadline_marks', sa.column('task_id', sa.String), sa.column('kind', sa.String),
+                     sa.column('created_at', TS))
+    for kind, where in (('missed', sa.or_(tasks.c.overdue_at.is_not(None), tasks.c.due_at <= now)),
+                        ('soon', sa.and_(tasks.c.due_at <= now + timedelta(days=7)))):
+        op.execute(marks.insert().from_select(['task_id', 'kind', 'created_at'],
+                                              sa.select(tasks.c.id, sa.literal(kind), sa.literal(now, TS)).where(where)))
 
 
 def downgrade():
