@@ -19,15 +19,16 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from engine import clock
 from engine.extensions import db
 from engine.notify import hooks, recipients
-from engine.notify.api import base_url, label
+from engine.notify.api import base_url, label, mail_choices
 from engine.notify.mail import enqueue_mail
 from engine.store import status
-from engine.store.models import Case, OpenTask
-from engine.store.notify import DIGEST, DIGESTED, DeadlineMark, MailMessage, Notification, insert_new
+from engine.store.models import Case, OpenTask, User
+from engine.store.notify import DIGEST, DIGESTED, NONE, OFF, DeadlineMark, MailMessage, Notification, insert_new
 
 BATCH = 200
 _last_run = {"at": float("-inf")}
@@ -87,28 +88,49 @@ def digest_day(now: datetime) -> date | None:
 
 
 def send_digests(now: datetime) -> int:
-    """Queue today's digest for every user with notifications waiting for one; returns how many."""
+    """Queue today's digest for every user with notifications waiting for one; returns how many.
+
+    One user at a time, in a transaction that first locks the user's row (PostgreSQL), so a second
+    worker waits, then finds today's digest queued and leaves the notifications alone — it cannot mark
+    as mailed one that arrived after the first worker composed its digest.
+    """
     day = digest_day(now)
     if day is None:
         return 0
     waiting = list(db.session.scalars(sa.select(Notification.user_id).where(Notification.mail == DIGEST,
                                                                               Notification.created_at <= now).distinct()))
+    choices = mail_choices(waiting)
+    db.session.rollback()
     sent = 0
     for user_id in waiting:
-        key = f"digest:{user_id}:{day.isoformat()}"
-        if db.session.scalar(sa.select(MailMessage.id).where(MailMessage.dedup_key == key)) is not None:
-            continue           # today's is queued or sent; the rest waits for tomorrow
-        items = list(db.session.scalars(sa.select(Notification).where(
-            Notification.user_id == user_id, Notification.mail == DIGEST, Notification.created_at <= now)
-            .order_by(Notification.id)))
-        enqueue_mail(to_user_id=user_id, to_address=None, kind="digest", subject=digest_subject(len(items)),
-                     text=digest_text(items), dedup_key=key)
-        db.session.execute(sa.update(Notification).where(Notification.id.in_([i.id for i in items]))
-                           .values(mail=DIGESTED))
-        db.session.commit()
-        sent += 1
-    db.session.rollback()
+        try:
+            sent += _digest_for(user_id, day, now, choices[user_id])
+        except OperationalError:      # SQLite: another worker wrote meanwhile; the next scan tries again
+            db.session.rollback()
     return sent
+
+
+def _digest_for(user_id: int, day: date, now: datetime, choice: str) -> int:
+    mine = sa.and_(Notification.user_id == user_id, Notification.mail == DIGEST, Notification.created_at <= now)
+    if choice == OFF:                 # changed their mind since: no mail for what waited
+        db.session.execute(sa.update(Notification).where(mine).values(mail=NONE))
+        db.session.commit()
+        return 0
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+    key = f"digest:{user_id}:{day.isoformat()}"
+    if db.session.scalar(sa.select(MailMessage.id).where(MailMessage.dedup_key == key)) is not None:
+        db.session.rollback()         # today's is queued or sent; the rest waits for tomorrow
+        return 0
+    items = list(db.session.scalars(sa.select(Notification).where(mine).order_by(Notification.id)))
+    if not items:
+        db.session.rollback()
+        return 0
+    enqueue_mail(to_user_id=user_id, to_address=None, kind="digest", subject=digest_subject(len(items)),
+                 text=digest_text(items), dedup_key=key)
+    db.session.execute(sa.update(Notification).where(Notification.id.in_([i.id for i in items])).values(mail=DIGESTED))
+    db.session.commit()
+    return 1
 
 
 def digest_subject(n: int) -> str:

@@ -144,3 +144,16 @@ def test_one_digest_per_user_per_day(api, tre_baner, users, smtp_app, smtp_serve
     assert all(m["Subject"] == "tilbolig: 1 nytt varsel" for m in second)
     for m in [*first, *second]:
         assert "Tore" not in m.get_content()
+
+
+def test_a_user_who_turned_mail_off_gets_no_digest(api, tre_baner, users, smtp_app, smtp_server, clock_at):
+    traveller = clock_at(2026, 11, 30, 5)
+    kari = access.actor_for(users["kari.gamleoslo"])
+    bell.set_preference(kari, "digest")
+    _open(api)
+    bell.set_preference(kari, "off")
+    traveller.move_to(datetime(2026, 11, 30, 7, tzinfo=timezone.utc))
+    scan.run_due(force=True)
+    delivery.deliver_due()
+    assert "kari.gamleoslo@tilbolig.test" not in [m["To"] for m in smtp_server.messages]
+    assert bell.unread_count(kari) == 1                         # still under the bell
