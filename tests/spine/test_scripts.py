@@ -45,10 +45,10 @@ PROBE = 'len("a" * (2*10**9)) == 0'
 
 
 def _refused_fast(run) -> ScriptLimitExceeded:
-    start = time.perf_counter()
+    start = time.process_time()      # CPU time: what the script spent, not how busy the machine was
     with pytest.raises(ScriptLimitExceeded) as info:
         run()
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
     return info.value
 
 
@@ -122,10 +122,10 @@ def test_the_helpers_are_compiled_in_and_cannot_be_replaced():
 ])
 def test_memory_ceiling_stops_code_that_keeps_what_it_builds(monkeypatch, source):
     monkeypatch.setattr(limits, "MEMORY_LIMIT_BYTES", 64 * 2**20)
-    start = time.perf_counter()
+    start = time.process_time()      # CPU time: what the script spent, not how busy the machine was
     with pytest.raises(ScriptLimitExceeded, match="64 MB minne"):
         RestrictedEnvironment().execute(source, {})
-    assert time.perf_counter() - start < 0.9      # the memory check stopped it, not the time budget
+    assert time.process_time() - start < 0.9      # the memory check stopped it, not the time budget
 
 
 @pytest.mark.parametrize("source", [
@@ -135,10 +135,10 @@ def test_memory_ceiling_stops_code_that_keeps_what_it_builds(monkeypatch, source
 def test_a_spent_budget_cannot_be_swallowed(source):
     # CPython switches tracing off when the trace function raises; without the checkpoints in
     # every handler this loop would run on untraced, forever.
-    start = time.perf_counter()
+    start = time.process_time()      # CPU time: what the script spent, not how busy the machine was
     with pytest.raises(ScriptTimeout):
         RestrictedEnvironment().execute(source, {})
-    assert time.perf_counter() - start < TIME_LIMIT_SECONDS + 0.5
+    assert time.process_time() - start < TIME_LIMIT_SECONDS + 0.5
 
 
 def test_a_huge_value_is_neither_stored_nor_printed():
