@@ -89,3 +89,45 @@ def problems(props: dict[str, str], timer_expression: str | None) -> list[str]:
     if not out and parse_expression(timer_expression) != d:
         out.append(f"tidsuttrykket «{timer_expression or ''}» stemmer ikke med fristen; ventet «{expression(d)}»")
     return out
+
+
+def _timers(data: bytes):
+    """(element, its properties, its timer expression) for every timer event of a diagram."""
+    from lxml import etree
+
+    from engine.bpmn.catalog import BPMN_NS, SPIFF_NS, hardened_parser
+    root = etree.fromstring(data, hardened_parser())
+    for ed in root.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        el = ed.getparent()
+        props = {p.get("name", ""): p.get("value", "") for p in el.iterfind(f".//{{{SPIFF_NS}}}property")}
+        when = ed.find(f"{{{BPMN_NS}}}timeDate")
+        yield el, props, (when.text or "").strip() if when is not None else None
+
+
+def catalogue(files: dict[str, bytes]) -> dict[str, Deadline]:
+    """The deadline catalogue: every ``frist`` key of the given diagrams with the anchor and period
+    its timer runs (what the panel offers to pick; the first definition of a key wins)."""
+    out: dict[str, Deadline] = {}
+    for name in sorted(files):
+        if not name.lower().endswith(".bpmn"):
+            continue
+        try:
+            timers = list(_timers(files[name]))
+        except Exception:  # noqa: BLE001 — a broken diagram contributes nothing; validation says why
+            continue
+        for _el, props, when in timers:
+            d = declared(props) or parse_expression(when)
+            if props.get("frist") and d is not None and props["frist"] not in out:
+                out[props["frist"]] = d
+    return out
+
+
+def check_diagram(name: str, data: bytes) -> list:
+    """Problems of declared deadlines in one diagram, each naming its element and line."""
+    from engine.errors import Problem
+    try:
+        timers = list(_timers(data))
+    except Exception:  # noqa: BLE001 — the catalog reports unreadable XML
+        return []
+    return [Problem(name, f"«{el.get('name') or el.get('id')}»: {text}", el.sourceline, el.get("id"))
+            for el, props, when in timers for text in problems(props, when)]
