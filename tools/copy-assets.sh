@@ -27,7 +27,6 @@ echo "copied chart.js $(node -p "require('$ROOT/node_modules/chart.js/package.js
 # Built at install, like the other vendored files: the source is committed, the bundle is not.
 MOD_DEST="$ROOT/engine/web/static/vendor/modeler"
 mkdir -p "$MOD_DEST"
-"$ROOT/node_modules/.bin/esbuild" "$ROOT/tools/modeler/src/index.js" --bundle --minify --format=iife \
-  --target=es2020 --log-level=warning --outfile="$MOD_DEST/modeler.js"
-cp "$ROOT/node_modules/@bpmn-io/properties-panel/assets/properties-panel.css" "$MOD_DEST/"
+node "$ROOT/tools/modeler/build.mjs" "$MOD_DEST/modeler.js"
+cp "$ROOT/node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css" "$MOD_DEST/"
 echo "built the modeler bundle ($(wc -c < "$MOD_DEST/modeler.js") bytes)"

@@ -114,12 +114,23 @@ async function start() {
     }
   }
 
-  const changed = debounced(async () => { await validate(); await save(); }, 600);
+  // data-pending/data-done let a test (or a screen reader's status) know when the last edit is checked and saved.
+  let pending = 0;
+  let done = 0;
+  const settle = debounced(async () => {
+    const mine = pending;
+    await validate();
+    await save();
+    if (mine === pending) { done += 1; app.dataset.done = String(done); app.dataset.pending = '0'; }
+  }, 600);
+  const changed = () => { pending += 1; app.dataset.pending = '1'; settle(); };
   modeler.on('commandStack.changed', changed);
 
   await modeler.importXML(state.files[state.main]);
   canvas.zoom('fit-viewport');
   await validate();
+  app.dataset.done = '0';
+  app.dataset.pending = '0';
   app.dataset.ready = '1';
   text(status, src.data.source.kind === 'draft' ? 'Utkastet er åpnet.' : `Versjon ${state.base} er åpnet.`);
 
