@@ -87,6 +87,9 @@ def test_owner_edits_the_routine_sees_a_problem_fixes_it_deploys_diffs_and_dry_r
     problems = " ".join(page.locator(f"#problems li[data-element='{found['timer']}']").all_inner_texts())
     assert "ugyldig periode" in problems
     assert "Problem" in page.locator("#problem-count").inner_text() or "problem" in page.locator("#problem-count").inner_text()
+    # the problem in the list leads to the element
+    page.locator(f"#problems li[data-element='{found['timer']}'] button").first.click()
+    assert page.locator(f"g.djs-element.selected[data-element-id='{found['timer']}']").count() == 1
     screenshot(page, "modeler-problem")
 
     # fix it: 5 weeks, rolled to the next working day

@@ -75,6 +75,7 @@ async function start() {
         b.addEventListener('click', () => {
           const el = registry.get(p.element_id);
           modeler.get('selection').select(el);
+          if (canvas.zoom() < 0.8) { canvas.zoom(1); }
           canvas.scrollToElement(el);
         });
         li.append(b, document.createTextNode(`: ${p.message}`));
