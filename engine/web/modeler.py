@@ -49,8 +49,10 @@ def page(key: str):
     latest = deployments.latest_version(key)
     versions = [v for v in deployments.list_versions() if v.process_key == key]
     version = request.args.get("versjon", "")
+    draft = drafts.get_draft(key)
+    base = next((v.version for v in versions if draft and v.id == draft.base_version_id), None)
     return render_template("admin/modeler.html", key=key, latest=latest, versions=versions, version=version,
-                           draft=drafts.get_draft(key))
+                           draft=draft, draft_base=base)
 
 
 @bp.get("/<key>/kilde")
@@ -159,7 +161,7 @@ def _changes_page(actor, key: str, old: str, new: str, report=None, error: str |
         except ServiceError as exc:
             error, status = exc.message, exc.status
     return render_template("admin/modeler_diff.html", key=key, versions=versions, old=old, new=new, diff=diff,
-                           report=report, error=error,
+                           report=report, error=error, has_draft=drafts.get_draft(key) is not None,
                            markers=json.dumps({c["element_id"]: c["kind"] for c in (diff or {}).get("changes", [])})), status
 
 

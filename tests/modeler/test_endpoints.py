@@ -103,22 +103,21 @@ def test_deploy_makes_a_new_version_then_diff_and_dry_run_by_number(owner):
     from engine.processes import deployments
     src = _source(owner)
     xml = src["files"][src["main"]]
-    renamed = xml.replace('name="Registrer plan"', 'name="Registrer planen for oppholdet"') \
-        if 'name="Registrer plan"' in xml else xml.replace('<bpmn:userTask id="', '<bpmn:userTask name="Omdøpt" id="', 0)
-    first_task = xml.split('<bpmn:userTask id="')[1].split('"')[0]
-    if renamed == xml:
-        head = xml.index('<bpmn:userTask id="')
-        end = xml.index(">", head)
-        tag = xml[head:end]
-        new_tag = tag.replace(' name="', ' name="Omdøpt ') if ' name="' in tag else tag + ' name="Omdøpt"'
-        renamed = xml[:head] + new_tag + xml[end:]
-    status, body = _json(owner, "post", f"/admin/modeller/{KEY}/utrull", {"files": {**src["files"], src["main"]: renamed}})
+    renamed = xml.replace('name="Registrer innflytting"', 'name="Registrer innflyttingen"')
+    assert renamed != xml
+    files = {**src["files"], src["main"]: renamed}
+    status, saved = _json(owner, "put", f"/admin/modeller/{KEY}/utkast", {"files": files, "revision": 0, "base_version": 1})
+    draft_diff = owner.get(f"/admin/modeller/{KEY}/endringer?fra=1&til=utkast").get_data(as_text=True)
+    assert 'data-element="registrer" data-kind="changed"' in draft_diff and "Versjon 1 → utkastet" in draft_diff
+    status, body = _json(owner, "post", f"/admin/modeller/{KEY}/utrull", {"files": files})
     assert status == 200, body
     assert body["created"] and {"process_key": KEY, "version": 2} in body["versions"]
+    assert body["revision"] == saved["revision"] + 1          # the draft now continues from version 2
     assert [v.version for v in deployments.list_versions() if v.process_key == KEY] == [1, 2]
     page = owner.get(f"/admin/modeller/{KEY}/endringer?fra=1&til=2")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and f'data-element="{first_task}" data-kind="changed"' in html
+    assert page.status_code == 200 and 'data-element="registrer" data-kind="changed"' in html
+    assert "«Registrer innflytting» → «Registrer innflyttingen»" in html
     r = owner.post(f"/admin/modeller/{KEY}/endringer", {"fra": "1", "til": "2"})
     assert r.status_code == 200 and 'id="dry-run-report"' in r.get_data(as_text=True)
     r = owner.post(f"/admin/modeller/{KEY}/endringer", {"fra": "1", "til": "7"})
