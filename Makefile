@@ -61,7 +61,7 @@ test-only:
 
 # Refresh the README's screenshots (the tests themselves write only to the git-ignored instance/screenshots).
 screenshots: install assets browser
-	TILBOLIG_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser tests/ops/test_browser.py
+	TILBOLIG_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser tests/ops/test_browser.py tests/modeler/test_browser.py
 
 bench: install
 	$(PY) bench/run.py

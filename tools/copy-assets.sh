@@ -22,3 +22,11 @@ fi
 mkdir -p "$ROOT/engine/web/static/vendor/chart.js"
 cp "$CHART_SRC" "$ROOT/engine/web/static/vendor/chart.js/"
 echo "copied chart.js $(node -p "require('$ROOT/node_modules/chart.js/package.json').version" 2>/dev/null || echo '?')"
+# The browser modeler (#18): bpmn-js Modeler + bpmn-js-properties-panel + our «Tilbolig» panel group,
+# bundled from tools/modeler/src by esbuild (a pinned devDependency; its binary comes with `npm ci`).
+# Built at install, like the other vendored files: the source is committed, the bundle is not.
+MOD_DEST="$ROOT/engine/web/static/vendor/modeler"
+mkdir -p "$MOD_DEST"
+node "$ROOT/tools/modeler/build.mjs" "$MOD_DEST/modeler.js"
+cp "$ROOT/node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css" "$MOD_DEST/"
+echo "built the modeler bundle ($(wc -c < "$MOD_DEST/modeler.js") bytes)"

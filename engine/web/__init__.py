@@ -16,6 +16,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     errors,
     inbound,
     inputs,
+    modeler,
     notify_pages,
     pages,
     pages_case,
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     pages.init_app(app)             # the caseworker app (sessions, CSRF, translations)
     admin.init_app(app)             # /api/v1/admin, /metrics and request timing
     admin_pages.init_app(app)       # the console pages
+    modeler.init_app(app)           # /admin/modeller: the browser modeler for process owners (#18)
     inbound.init_app(app)           # POST /webhooks/<source>
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(timers_api.bp)
