@@ -12,6 +12,8 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     admin,
     admin_pages,
     api,
+    collab_api,
+    collab_pages,
     consent_api,
     errors,
     inbound,
@@ -40,5 +42,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(timers_api.bp)
     app.register_blueprint(consent_api.bp)   # /api/v1/cases/<id>/consent
+    app.register_blueprint(collab_api.bp)    # /api/v1/cases/<id>/comments, /api/v1/comments/<id> (#17)
     reports_pages.init_app(app)     # /rapport: «Følges rutinen?» (#16)
     notify_pages.init_app(app)      # the bell's count in the navigation; /varsler (#17)
