@@ -14,6 +14,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     api,
     collab_api,
     collab_pages,
+    collab_view,
     consent_api,
     errors,
     inbound,
@@ -32,6 +33,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)            # one error shape for the whole service, request ids, safe rendering
+    app.before_request(collab_view.bound_uploads)   # the attachment cap, before anything reads a body (#17)
     inputs.init_app(app)            # bounded <int:…> ids in every route (before any blueprint), no NUL/surrogates
     security.init_app(app)          # secret key check, server-side sessions, headers, sign-in pages (#13)
     app.register_blueprint(api.bp)  # /api/v1

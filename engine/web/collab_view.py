@@ -66,6 +66,18 @@ def refuse_oversized() -> None:
 
 
 
+#: The views that take an upload (the case's «Legg ved», a task form with a file field).
+UPLOAD_ENDPOINTS = frozenset({"pages.add_attachment", "pages.task_post"})
+
+
+def bound_uploads() -> None:
+    """Before anything reads the body (the CSRF check parses the form): an upload larger than the
+    attachment cap is refused by its Content-Length with the attachment's own message, and every
+    upload is allowed the cap (plus overhead) instead of the app's general request bound."""
+    if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+        refuse_oversized()
+
+
 def mentionable(case: Case, side: str | None) -> list[dict[str, Any]]:
     """The users a comment from ``side`` may mention, each with the sharing choices under which they may."""
     if side is None:
