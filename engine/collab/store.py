@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 CHUNK = 64 * 1024
 
@@ -93,6 +93,6 @@ def spool(store: BlobStore, chunks: Iterator[bytes], limit: int) -> tuple[Path, 
     return path, digest.hexdigest(), size
 
 
-def read_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
+def read_chunks(stream: IO[bytes], size: int = CHUNK) -> Iterator[bytes]:
     while chunk := stream.read(size):
         yield chunk

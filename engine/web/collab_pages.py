@@ -20,7 +20,7 @@ from engine.web.page_base import bp, require_actor
 DOWNLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 
 
-def _back(case_id: int, task_id: str | None, anchor: str) -> Response:
+def _back(case_id: int, task_id: str | None, anchor: str):
     if task_id:
         return redirect(url_for("pages.task", task_id=task_id) + anchor)
     return redirect(url_for("pages.case", case_id=case_id) + anchor)
