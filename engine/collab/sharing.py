@@ -58,19 +58,26 @@ def decide_attachment(rd: Reader, a: Attachment) -> Decision:
 
 def readers_of(case: Case, lane: str, category: str) -> list[User]:
     """Active caseworkers of the case's two organisations who would see a note of ``lane``/``category``
-    now — the only people a comment may mention (the autocomplete offers exactly these)."""
+    now — the only people a comment may mention."""
+    return [u for u, cats in readers(case, lane).items() if category in cats]
+
+
+def readers(case: Case, lane: str) -> dict[User, list[str]]:
+    """Each active caseworker of the case's two organisations → the sharing choices under which they
+    would see a note from ``lane`` (two queries: the users and the consent). The autocomplete's list."""
     parties = access.parties(case)
     grant = consent.current(case.id)
     today = clock.today_oslo()
     rows = db.session.scalars(sa.select(User).where(User.active.is_(True),
                                                     User.organisation_id.in_([case.bydel_id, case.institution_id]))
                               .order_by(User.display_name))
-    source = note_source(lane, category)
-    out = []
+    out: dict[User, list[str]] = {}
     for u in rows:
         actor = access.actor_for(u)
         if not actor.is_caseworker or not lanes.may_read(actor, parties):
             continue
-        if Reader(actor, parties, grant, today).decide(source).visible:
-            out.append(u)
+        rd = Reader(actor, parties, grant, today)
+        cats = [c for c in CHOICES if rd.decide(note_source(lane, c)).visible]
+        if cats:
+            out[u] = cats
     return out

@@ -82,11 +82,8 @@ def mentionable(case: Case, side: str | None) -> list[dict[str, Any]]:
     """The users a comment from ``side`` may mention, each with the sharing choices under which they may."""
     if side is None:
         return []
-    found: dict[int, dict[str, Any]] = {}
-    for key in sharing.CHOICES:
-        for u in sharing.readers_of(case, side, key):
-            found.setdefault(u.id, {"username": u.username, "name": u.display_name, "categories": []})["categories"].append(key)
-    return sorted(found.values(), key=lambda e: e["name"])
+    return [{"username": u.username, "name": u.display_name, "categories": cats}
+            for u, cats in sharing.readers(case, side).items()]
 
 
 def context(actor: Actor, case: Case, task_id: str | None = None, state: dict[str, Any] | None = None) -> dict[str, Any]:
