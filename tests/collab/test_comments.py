@@ -20,7 +20,7 @@ def _bodies(api, user, case_id, **query):
     return r.status_code, ([c["body"] for c in r.json["comments"]] if r.status_code == 200 else None), r.json
 
 
-def test_who_reads_a_shared_comment(api, case):
+def test_who_reads_a_shared_comment(api, case, browser):
     """Given a comment the bydel shares as saksgang, then its bydel and the institution read it,
     another bydel gets 404, the resident and the administrator see no comments at all."""
     assert _post(api, "kari.gamleoslo", case["id"], "Møtet flyttes til tirsdag.").status_code == 201
@@ -29,8 +29,12 @@ def test_who_reads_a_shared_comment(api, case):
     assert _bodies(api, "ola.grunerlokka", case["id"])[0] == 404
     assert _bodies(api, "beboer.test", case["id"])[:2] == (200, [])
     assert _bodies(api, "admin", case["id"])[:2] == (200, [])
-    # nor may they write one
+    # nor may they write one, and their pages have no comment section
     assert _post(api, "beboer.test", case["id"], "Hei").status_code == 403
+    admin_page = browser("admin").get(f"/saker/{case['id']}").get_data(as_text=True)
+    assert "Møtet flyttes" not in admin_page and 'id="kommentarer"' not in admin_page
+    open_task = next(t["id"] for t in api("admin").get(f"/api/v1/cases/{case['id']}").json["tasks"])
+    assert 'id="kommentarer"' in browser("kari.gamleoslo").get(f"/oppgaver/{open_task}").get_data(as_text=True)
     assert _post(api, "ola.grunerlokka", case["id"], "Hei").status_code == 404
 
 
