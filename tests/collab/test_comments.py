@@ -138,3 +138,19 @@ def test_the_case_page_writes_a_comment_and_keeps_the_text_when_a_mention_is_ref
     html = b.get(f"/saker/{case['id']}").get_data(as_text=True)
     assert "Hei @ingrid.bygdoy" in html and 'data-username="ingrid.bygdoy"' in html
     assert 'data-username="ola.grunerlokka"' not in html
+
+
+def test_a_mention_rings_the_mentioned_persons_bell_once(api, case, users):
+    """With notifications installed (engine.notify's change hook): the mention becomes one notification
+    for Ingrid, linking to the comment; an edit that mentions her again adds none, a new name adds one."""
+    from engine.access import rules as access
+    from engine.notify import bell
+    from engine.store.notify import Notification
+    r = _post(api, "kari.gamleoslo", case["id"], "@ingrid.bygdoy se planen.")
+    cid = r.json["id"]
+    rows = db.session.scalars(sa.select(Notification).where(Notification.kind == "comment.mentioned")).all()
+    assert [(n.user_id, n.link) for n in rows] == [(users["ingrid.bygdoy"].id, f"/saker/{case['id']}#kommentar-{cid}")]
+    assert bell.unread_count(access.actor_for(users["ingrid.bygdoy"])) == 1
+    api("kari.gamleoslo").patch(f"/api/v1/comments/{cid}", json={"body": "@ingrid.bygdoy og @leder.gamleoslo: se planen."})
+    rows = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "comment.mentioned")).all()
+    assert sorted(rows) == sorted([users["ingrid.bygdoy"].id, users["leder.gamleoslo"].id])
