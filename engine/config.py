@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "RESIDENT_LINK_KEY": "",
     "SQLALCHEMY_DATABASE_URI": None,              # default: SQLite in the instance folder
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # attachments (#17): the most one file may be (uploads are allowed this plus a little form overhead),
+    # and where blobs are kept (empty: <instance>/attachments; engine.collab.store)
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_STORE_DIR": "",
     "PROCESSES_DIR": str(ROOT / "processes"),
     "FORMS_DIR": str(ROOT / "forms"),
     # Deployments with script tasks need a trusted deployer (role administrator) unless allowed here.

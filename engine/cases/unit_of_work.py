@@ -328,6 +328,27 @@ def step(case: Case, action: dict[str, Any], change: Change | None, fn: Callable
     return get_case(case.id)
 
 
+def record_case_changes(case_id: int, changes: list[Change]) -> None:
+    """Write audit rows for ``changes`` of a case and run the change hooks — without stepping the workflow.
+
+    For changes that belong to a case but are not workflow steps (a comment, a mention, a planned
+    meeting): the caller writes its own rows in ``db.session`` and commits; the audit rows and what
+    the hooks add (webhook outbox, report facts, notifications) are part of that same transaction, so
+    a rollback loses all of it together. The case row is not touched (no version bump): a comment
+    must not make a caseworker's open form stale. Every hook runs (guards only save a statement).
+    """
+    if not changes:
+        return
+    get_case(case_id)    # NotFound for a case that does not exist, before anything is written
+    now = clock.now()
+    db.session.connection().execute(sa.insert(AuditEvent), [
+        dict(case_id=case_id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
+             on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id, data=ch.data)
+        for ch in changes])
+    for hook in hooks().on_changes:
+        hook(case_id, list(changes))
+
+
 def mark_error(case_id: int, version: int, exc: StepFailed, action: dict[str, Any], actor: Actor | None) -> None:
     """Mark the case *error* (element, message, the action to retry) in a transaction of its own."""
     now = clock.now()

@@ -12,6 +12,9 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     admin,
     admin_pages,
     api,
+    collab_api,
+    collab_pages,
+    collab_view,
     consent_api,
     errors,
     inbound,
@@ -31,6 +34,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)            # one error shape for the whole service, request ids, safe rendering
+    app.before_request(collab_view.bound_uploads)   # the attachment cap, before anything reads a body (#17)
     inputs.init_app(app)            # bounded <int:…> ids in every route (before any blueprint), no NUL/surrogates
     security.init_app(app)          # secret key check, server-side sessions, headers, sign-in pages (#13)
     app.register_blueprint(api.bp)  # /api/v1
@@ -42,5 +46,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(timers_api.bp)
     app.register_blueprint(consent_api.bp)   # /api/v1/cases/<id>/consent
+    app.register_blueprint(collab_api.bp)    # /api/v1/cases/<id>/comments, /api/v1/comments/<id> (#17)
     reports_pages.init_app(app)     # /rapport: «Følges rutinen?» (#16)
     notify_pages.init_app(app)      # the bell's count in the navigation; /varsler (#17)

@@ -19,6 +19,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 ROWS_MARK = "__row"
+#: A string field whose value is an attachment (``{"type": "string", "format": "vedlegg"}`` or ``ui:widget: file``).
+FILE_FORMAT = "vedlegg"
 
 
 @dataclass
@@ -212,6 +214,9 @@ def _field(name: str, schema: dict, ui: dict, value: Any, errors: Mapping, root:
         f.kind = "number"
         f.attrs = {k: schema[k] for k in ("minimum", "maximum") if k in schema}
         f.attrs["step"] = "1" if t == "integer" else "any"
+        f.value = "" if value is None else value
+    elif schema.get("format") == FILE_FORMAT or widget == "file":
+        f.kind = "file"             # the value is an attachment reference, «vedlegg:<id>» (engine.collab)
         f.value = "" if value is None else value
     elif schema.get("format") == "date":
         f.kind = "date"

@@ -59,6 +59,16 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/cases/{case_id}/consent", "Sakens samtykke: hva som deles, med hvem, til når", "Consent"),
     Op("post", "/api/v1/cases/{case_id}/consent/withdraw", "Trekk tilbake samtykket (beboeren, eller på vegne av)",
        "Consent", errors=(403, 409)),
+    Op("get", "/api/v1/cases/{case_id}/comments", "Sakens kommentarer (det du kan se; resten nevnt som holdt tilbake)",
+       "CommentList", query=("task_id",)),
+    Op("post", "/api/v1/cases/{case_id}/comments", "Skriv en kommentar, eventuelt på en oppgave, med @-omtaler",
+       "Comment", 201, "NewComment", errors=(403,), description=(
+           "`@brukernavn` i teksten nevner en kollega. Bare saksbehandlere som kan se saken og kommentaren slik "
+           "den deles (`category`) kan nevnes; ellers 422 med navnet, og ingenting lagres.")),
+    Op("patch", "/api/v1/comments/{comment_id}", "Endre din kommentar (forrige tekst tas vare på)", "Comment",
+       body="CommentChange", errors=(403,)),
+    Op("delete", "/api/v1/comments/{comment_id}", "Slett din kommentar (merkes slettet, tas vare på)", "Comment",
+       errors=(403, 422)),
     Op("get", "/api/v1/cases/{case_id}/deadlines", "Sakens frister med endringshistorikk", "Deadlines"),
     Op("post", "/api/v1/cases/{case_id}/deadlines/{key}", "Flytt en frist (due_date, reason)", "DeadlineChange",
        body="MoveDeadline", errors=(403, 409)),

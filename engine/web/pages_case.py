@@ -14,7 +14,7 @@ from engine.bpmn import lanes, spec
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
-from engine.web import casepage, formrender, listing, mypage
+from engine.web import casepage, collab_view, formrender, listing, mypage
 from engine.web.i18n import _, format_date
 from engine.web.page_base import bp, require_actor
 
@@ -52,10 +52,15 @@ def case(case_id: int):
     return _case_page(actor, c)
 
 
-def _case_page(actor, c, move: dict | None = None, status: int = 200):
+def render_with(actor, c, collab_state: dict, status: int):
+    """The case page again after a refused comment or upload (``engine.web.collab_pages``)."""
+    return _case_page(actor, c, status=status, collab_state=collab_state)
+
+
+def _case_page(actor, c, move: dict | None = None, status: int = 200, collab_state: dict | None = None):
     """The case page; ``?utskrift=1`` is its print view (every form and its history unfolded, no
     diagram, the print stylesheet on screen too) — the same reads, through the same consent."""
-    view = casepage.view(c, actor)
+    view = {**casepage.view(c, actor), **collab_view.context(actor, c, None, collab_state)}
     actionable = {t.id for t in cases.list_tasks(actor, c.id)}
     printing = request.args.get("utskrift") == "1" and not move
     return render_template("pages/case.html", actionable=actionable, move=move or {}, printing=printing,

@@ -17,7 +17,8 @@ from engine.access import users as user_lookup
 from engine.bpmn import lanes
 from engine.cases import visibility, worklist
 from engine.errors import Conflict, FormInvalid
-from engine.web import formrender
+from engine.web import collab_fields, collab_view, formrender
+from engine.web.collab_fields import field_files
 from engine.web.i18n import _
 from engine.web.page_base import bp, require_actor
 
@@ -34,7 +35,14 @@ def _initial(row, case, schema: dict | None, actor) -> dict[str, Any]:
     return visibility.prefill(rd, case, schema, known, cases.case_events(case))
 
 
-def _render(row, case, actor, data: dict, errors: dict | None = None, status: int = 200):
+def render_with(row, case, actor, collab_state: dict, status: int):
+    """The task page again after a refused comment (``engine.web.collab_pages``), the form as it was."""
+    return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case), actor), None, status,
+                   collab_state)
+
+
+def _render(row, case, actor, data: dict, errors: dict | None = None, status: int = 200,
+            collab_state: dict | None = None):
     schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
     ui = cases.task_ui_schema(row, case) or {}
     fields = formrender.build(schema, ui, data, errors or {})
@@ -48,7 +56,8 @@ def _render(row, case, actor, data: dict, errors: dict | None = None, status: in
                            on_behalf=cap == lanes.Capacity.ON_BEHALF, may_act=cap is not None,
                            error_list=formrender.error_list(fields), claimer=claimer,
                            colleagues=worklist.colleagues(actor, row) if cap is not None else [],
-                           is_leader=actor.has(lanes.LEDER)), status
+                           is_leader=actor.has(lanes.LEDER), files=field_files(case, fields),
+                           **collab_view.context(actor, case, row.id, collab_state)), status
 
 
 def _paths(fields) -> set[str]:
@@ -100,8 +109,12 @@ def task_post(task_id: str):
     except Conflict as exc:               # closed meanwhile (the audit trail knows): 409, values kept
         return _stale(actor, task_id, exc)
     schema = cases.task_schema(row, case) or {"type": "object", "properties": {}}
+    if collab_fields.file_fields(schema):
+        collab_view.refuse_oversized()   # before the body is read: the upload cap, not the page's
     data = formrender.parse(schema, request.form)
     name, case_id = row.name or row.element_id, case.id      # the row is gone once completed
+    if file_errors := collab_fields.receive(actor, row, case, schema, data):
+        return _render(row, case, actor, data, file_errors, 422)
     action = request.form.get("_handling", "")
     if action.startswith(("add:", "remove:")):
         formrender.apply_row_action(data, action)

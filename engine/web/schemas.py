@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.collab.sharing import CHOICES as COMMENT_CATEGORIES
 from engine.forms import FIRST_YEAR, LAST_YEAR
 from engine.ops.guard import ACTIONS as REPAIR_ACTIONS
 from engine.store.status import ALL
@@ -63,6 +64,7 @@ PATH: dict[str, dict[str, Any]] = {
     "sub_id": ID,
     "event_id": ID,
     "user_id": ID,
+    "comment_id": ID,
     "task_id": TASK_ID,
     "key": text(100, 1, pattern="^[A-Za-z0-9_-]+$", description="Fristnøkkel eller tidtakerens oppgave-id."),
     "action": {"type": "string", "enum": list(REPAIR_ACTIONS)},
@@ -87,6 +89,7 @@ QUERY: dict[str, dict[str, Any]] = {
     "stuck_reason": {"type": "string", "enum": ["error", "overdue", "idle", "broken_timer", "message_wait"]},
     "bydel": SLUG,
     "institution": SLUG,
+    "task_id": TASK_ID,
 }
 #: Query parameters whose name on the wire differs from their key above.
 QUERY_NAMES = {"case_status": "status", "timer_state": "state", "outbox_state": "state", "inbound_state": "state",
@@ -124,6 +127,14 @@ BODIES: dict[str, dict[str, Any]] = {
                 "example": {"name": "bolig_tilbudt", "data": {"dato": "2026-05-01", "bolig": "Kommunal leilighet, Tøyen"}}},
     "Revoke": {"type": "object", "required": ["reason"], "additionalProperties": False,
                "properties": {"reason": text(500, 1, pattern=r"\S"), "deactivate": {"type": "boolean"}}},
+    "NewComment": {"type": "object", "required": ["body"], "additionalProperties": False,
+                   "properties": {"body": text(5000, 1, description="Teksten; @brukernavn nevner en kollega."),
+                                  "category": {"type": "string", "enum": list(COMMENT_CATEGORIES),
+                                               "description": "Hvem ser kommentaren (standard moter_og_rapporter)."},
+                                  "task_id": nullable(TASK_ID)},
+                   "example": {"body": "@ingrid.bygdoy kan du ta med statusrapporten til møtet?", "category": "saksgang"}},
+    "CommentChange": {"type": "object", "required": ["body"], "additionalProperties": False,
+                      "properties": {"body": text(5000, 1)}},
     "MoveDeadline": {"type": "object", "required": ["due_date", "reason"], "additionalProperties": False,
                      "properties": {"due_date": DATE, "reason": REASON}},
     "Repair": {"type": "object", "required": ["reason"], "additionalProperties": False,
@@ -180,6 +191,13 @@ ERROR_BODY = {"type": "object", "required": ["code", "message"],
               "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                              "request_id": {"type": "string"}, "details": {}}}
 
+COMMENT = {"type": "object", "required": ["id", "case_id", "author_id", "category", "body", "created_at"],
+           "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}, "task_id": nullable({"type": "string"}),
+                          "author_id": {"type": "integer"}, "author": {"type": "string"}, "lane": {"type": "string"},
+                          "category": {"type": "string"}, "body": nullable({"type": "string"}),
+                          "mentions": {"type": "array", "items": {"type": "string"}},
+                          "created_at": {"type": "string"}, "edited_at": _TS, "deleted_at": _TS, "revisions": _OBJS}}
+
 RESPONSES: dict[str, dict[str, Any]] = {
     "Error": ERROR_BODY,
     "Case": CASE,
@@ -225,5 +243,8 @@ RESPONSES: dict[str, dict[str, Any]] = {
                                "categories": {"type": "array", "items": {"type": "string"}},
                                "directions": {"type": "array", "items": {"type": "string"}},
                                "valid_until": _TS, "withdrawn_at": _TS, "renewal_task_open": {"type": "boolean"}}},
+    "Comment": COMMENT,
+    "CommentList": {"type": "object", "required": ["comments", "withheld"],
+                    "properties": {"comments": {"type": "array", "items": COMMENT}, "withheld": _OBJS}},
     "OpenAPI": _OBJ,
 }

@@ -1,0 +1,102 @@
+"""Comments and attachments in Chromium (#17): a comment with a mention picked from the autocomplete,
+a PDF attached and downloaded by someone allowed, refused to someone who is not; axe on the new parts."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from engine.extensions import db
+from engine.store.collab import Attachment
+from engine.store.models import AuditEvent
+from tests.browser.fixtures_pw import SCREENSHOTS, login, logout
+from tests.browser.test_day import _axe, _today
+from tests.collab.conftest import PDF, store_dir  # noqa: F401 - blobs in the test's own tmp folder
+from tests.web.conftest import open_case
+
+pytestmark = pytest.mark.browser
+
+
+def shot(page, name: str, first: str, last: str) -> None:
+    """A screenshot of the page from ``first`` to the end of ``last`` (the README shows the new parts)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    top, bottom = page.locator(first).bounding_box(), page.locator(last).bounding_box()
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
+                    clip={"x": 0, "y": top["y"] - 12, "width": 1280,
+                          "height": bottom["y"] + bottom["height"] - top["y"] + 24})
+
+
+def test_comment_with_a_mention_attach_a_pdf_download_it_and_be_refused(page, tegnet, store_dir, users):  # noqa: F811
+    case = open_case("tre_baner_tegnet", data={"innflytting": _today()})
+    login(page, "kari.gamleoslo")
+    page.goto(f"/saker/{case.id}")
+    # a comment shared as saksgang, mentioning Ingrid (institution) through the suggestions
+    page.get_by_label("Hvem ser kommentaren").select_option("saksgang")
+    box = page.get_by_label("Ny kommentar")
+    box.fill("Kan du ta med statusrapporten til møtet, ")
+    box.press_sequentially("@ingr")
+    suggestions = page.locator("#mention-suggestions")
+    suggestions.get_by_role("option", name="@ingrid.bygdoy – Ingrid Berg (primærkontakt, Bygdøy)").wait_for()
+    assert suggestions.get_by_role("option").count() == 1
+    box.press("Enter")
+    assert box.input_value().endswith("@ingrid.bygdoy ")
+    box.press_sequentially("takk!")
+    page.get_by_role("button", name="Lagre kommentar").click()
+    page.wait_for_url(f"**/saker/{case.id}#kommentarer")
+    assert "@ingrid.bygdoy takk!" in page.locator("#comment-list").inner_text()
+    mention = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.type == "comment.mentioned")).one()
+    assert mention.data["user_ids"] == [users["ingrid.bygdoy"].id]
+    # a mention of someone outside the case is refused, the text kept
+    box = page.get_by_label("Ny kommentar")
+    box.fill("Til @ola.grunerlokka")
+    page.get_by_role("button", name="Lagre kommentar").click()
+    assert "Kan ikke nevne @ola.grunerlokka" in page.locator("#kommentar-error").inner_text()
+    assert page.get_by_label("Ny kommentar").input_value() == "Til @ola.grunerlokka"
+    assert _axe(page, "#kommentarer") == []
+    # attach a PDF, shared as saksgang
+    page.goto(f"/saker/{case.id}")
+    page.locator("#fil").set_input_files(files=[{"name": "statusrapport.pdf", "mimeType": "application/pdf",
+                                                 "buffer": PDF}])
+    page.get_by_label("Hvem ser vedlegget").select_option("saksgang")
+    page.get_by_role("button", name="Last opp").click()
+    page.wait_for_url(f"**/saker/{case.id}#vedlegg")
+    link = page.locator("#attachment-list").get_by_role("link", name="statusrapport.pdf")
+    assert link.count() == 1
+    # a renamed program is refused with a clear message
+    page.locator("#fil").set_input_files(files=[{"name": "rapport.pdf", "mimeType": "application/pdf",
+                                                 "buffer": b"MZ\x90\x00" + b"\x00" * 64}])
+    page.get_by_role("button", name="Last opp").click()
+    assert "Filen er et program eller et skript" in page.locator("#fil-error").inner_text()
+    assert _axe(page, "#vedlegg") == []
+    # an edit keeps the earlier text, shown under «1 tidligere versjon»
+    page.goto(f"/saker/{case.id}")
+    comment = page.locator("#comment-list li").first
+    comment.get_by_text("Endre").click()
+    comment.get_by_label("Ny tekst").fill("Kan du ta med statusrapporten til møtet 3. desember, @ingrid.bygdoy?")
+    comment.get_by_role("button", name="Lagre endringen").click()
+    comment = page.locator("#comment-list li").first
+    comment.get_by_text("1 tidligere versjon").click()
+    assert "@ingrid.bygdoy takk!" in comment.locator(".comment-history").inner_text()
+    assert _axe(page, "#kommentarer") == []
+    page.goto(f"/saker/{case.id}")
+    page.locator("#comment-list li").first.get_by_text("1 tidligere versjon").click()
+    shot(page, "kommentarer-og-vedlegg", "#vedlegg", "#kommentarer")
+    attachment_id = db.session.scalars(sa.select(Attachment.id)).one()
+    logout(page)
+    # Ingrid (the institution) may read it: the download is the same bytes
+    login(page, "ingrid.bygdoy")
+    page.goto(f"/saker/{case.id}")
+    assert "møtet 3. desember, @ingrid.bygdoy?" in page.locator("#comment-list").inner_text()
+    with page.expect_download() as got:
+        page.locator("#attachment-list").get_by_role("link", name="statusrapport.pdf").click()
+    download = got.value
+    assert download.suggested_filename == "statusrapport.pdf"
+    with open(download.path(), "rb") as f:
+        assert f.read() == PDF
+    assert _axe(page, "#kommentarer") == [] and _axe(page, "#vedlegg") == []
+    logout(page)
+    # Ola (another bydel) may not: the not-found page, nothing of the file
+    login(page, "ola.grunerlokka")
+    response = page.goto(f"/vedlegg/{attachment_id}")
+    assert response.status == 404
+    assert "%PDF" not in page.content() and page.locator("h1").count() == 1
