@@ -1,7 +1,7 @@
 """drafts of the browser modeler: one working copy per process
 
 Revision ID: 0014_drafts
-Revises: 0011_notify
+Revises: 0012_collab
 Create Date: 2026-11-28 16:10:00
 
 Written by hand; runs on SQLite and PostgreSQL.  ``process_drafts`` holds the files of a process
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0014_drafts'
-down_revision = '0011_notify'
+down_revision = '0012_collab'
 branch_labels = None
 depends_on = None
 
