@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
+from engine import forms
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
@@ -278,9 +279,14 @@ def completed_forms(case: Case, event: AuditEvent) -> tuple[dict[str, Any] | Non
 
 
 def task_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
-    """The JSON Schema of the task's form, from the case's own process version."""
+    """The JSON Schema of the task's form, from the case's own process version; a task whose diagram
+    names no form gets :data:`engine.forms.FORMLESS_SCHEMA` (an optional comment)."""
+    if row.form is None:
+        return forms.FORMLESS_SCHEMA
     return deployments.bundle_for(case.process_version_id).form(row.form)
 
 
 def task_ui_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
+    if row.form is None:
+        return forms.FORMLESS_UI_SCHEMA
     return deployments.bundle_for(case.process_version_id).form(row.ui_form)
