@@ -76,6 +76,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         elem = f" {self.element}" if self.element else f" [{self.element_id}]" if self.element_id else ""
+        if self.element and self.message.lower().startswith(self.element.lower()):
+            elem = ""                        # the sentence already names it
         return f"{where}{elem}: {self.message}"
 
 

@@ -146,6 +146,7 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
     if not files:
         raise DeploymentInvalid([Problem("-", "ingen filer i utrullingen")])
     roots: dict[str, etree._Element] = {}
+    parsed: dict[str, etree._Element] = {}      # every well-formed file, to name the elements of refusals
     forms: dict[str, dict] = {}
     for name, data in files.items():
         kind = _kind(name)
@@ -153,6 +154,7 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
             root = parse_xml(name, data, problems)
             if root is None:
                 continue
+            parsed[name] = root
             if kind == "bpmn":
                 if root.tag != f"{{{BPMN_NS}}}definitions":
                     problems.append(Problem(name, "ikke en BPMN-fil (rotelementet er ikke bpmn:definitions)",
@@ -221,7 +223,7 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
         problems.append(Problem(file, "diagrammet inneholder skript, og du har ikke lov til å rulle ut skript; "
                                       "en administrator kan gi deg rollen «skriptbetrodd»",
                                 line_of(file, element_id), element_id))
-    problems = refusals.name_problems(dict.fromkeys(problems), roots)   # de-duplicated, each naming its element
+    problems = refusals.name_problems(dict.fromkeys(problems), parsed)   # de-duplicated, each naming its element
     if problems:
         raise DeploymentInvalid(problems)
     return Catalog(dict(files), bundles, content_hash(files), has_scripts)

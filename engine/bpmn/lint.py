@@ -49,6 +49,9 @@ def lint(specs: list, forms: dict[str, dict], line_of: LineOf) -> Iterable[Probl
             line = line_of(file, element_id)
             if getattr(ts, "manual", False):
                 yield from _human_task(ts, file, line, forms, routine)
+            if type(ts).__name__ == "ScriptTask" and not (getattr(ts, "script", None) or "").strip():
+                yield Problem(file, "skriptoppgaven har ikke noe skript; skriv skriptet eller gjør den til en "
+                                    "vanlig oppgave", line, element_id)
             for mode, source in _expressions(ts):
                 reason = scripts.check_source(source, mode)
                 if reason:

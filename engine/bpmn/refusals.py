@@ -122,7 +122,7 @@ _ON_NODE: list[tuple[str, str]] = [
     (r"A SubWorkflow Must contain an End event", "mangler sluthendelse"),
     (r'No "calledElement" attribute', "sier ikke hvilken prosess den kaller (calledElement)"),
     (r"Invalid Script Task", "har ikke noe skript"),
-    (r"Unknown Time Specification", "mangler tidspunkt, varighet eller syklus"),
+    (r"(Time Specification Error\. )?Unknown Time Specification", "mangler tidspunkt, varighet eller syklus"),
     (r"Time Specification Error", "har et tidsuttrykk som ikke kan leses"),
     (r"Conditional event definition with missing condition", "mangler betingelse"),
     (r"Cannot resolve dataInputAssociation",
