@@ -62,6 +62,44 @@ def render(pairs: list[tuple[Path, Path]], scale: float = 1.0) -> None:
         browser.close()
 
 
+#: For every labelled element: its name and the lines bpmn-js drew it on (task labels inside the
+#: shape, event/gateway/flow labels outside).  A line that starts or ends inside a word is a
+#: mid-word break («informasjonsde / ling»).
+LINES_JS = """async (xml) => {
+    const viewer = new BpmnJS({ container: '#canvas' });
+    await viewer.importXML(xml);
+    const out = [];
+    for (const el of viewer.get('elementRegistry').getAll()) {
+        const name = el.businessObject && (el.businessObject.name || el.businessObject.text);
+        if (!name || el.type === 'label' && !el.labelTarget) continue;
+        const gfx = viewer.get('elementRegistry').getGraphics(el);
+        const lines = [...gfx.querySelectorAll('text tspan')].map(t => t.textContent);
+        if (lines.length) out.push({ id: el.id, type: el.type, name, lines });
+    }
+    return out;
+}"""
+
+
+def broken_labels(src: Path) -> list[str]:
+    """Elements whose label bpmn-js breaks inside a word, as «id: line / line» (empty: none)."""
+    found: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_content(PAGE)
+        if CSS.exists():
+            page.add_style_tag(content=CSS.read_text())
+        page.add_script_tag(content=VIEWER.read_text())
+        for item in page.evaluate(LINES_JS, src.read_text(encoding="utf-8")):
+            words = set(" ".join(item["name"].split()).split(" "))
+            for line in item["lines"]:
+                if any(w and w not in words for w in line.split()):
+                    found.append(f"{item['id']}: {' / '.join(item['lines'])}")
+                    break
+        browser.close()
+    return found
+
+
 def main(argv: list[str]) -> None:
     if len(argv) < 2 or len(argv) % 2:
         sys.exit(__doc__)
