@@ -164,6 +164,15 @@ class Diagram:
         return note
 
     @staticmethod
+    def _note_path(a: Note, t: Node) -> list[tuple[float, float]]:
+        """Beside its target: straight to the target's right edge; in another lane (the resident's
+        notes): down from the note to the target's top."""
+        if a.y <= t.y + 10 <= a.y + a.h:
+            return [(a.x, t.y + 10), (t.x + t.w, t.y + 10)]
+        x = min(max(t.cx, a.x + 10), a.x + a.w - 10)
+        return [(x, a.y + a.h), (x, t.y)] if a.y + a.h < t.y else [(x, a.y), (x, t.y + t.h)]
+
+    @staticmethod
     def is_mechanics(n: Node) -> bool:
         """Engine mechanics, not anybody's work: scripts and signals (drawn grey, with a legend)."""
         return n.kind == "scriptTask" or (n.event is not None and n.event[0] == "signal")
@@ -449,8 +458,7 @@ class Diagram:
             L += [f'      <bpmndi:BPMNShape id="{a.id}_di" bpmnElement="{a.id}">',
                   f"        {bounds(a.x, a.y, a.w, a.h)}", "      </bpmndi:BPMNShape>",
                   f'      <bpmndi:BPMNEdge id="{a.id}_til_di" bpmnElement="{a.id}_til">',
-                  f'        <di:waypoint x="{a.x:.0f}" y="{t.y + 10:.0f}" />',
-                  f'        <di:waypoint x="{t.x + t.w:.0f}" y="{t.y + 10:.0f}" />',
+                  *(f'        <di:waypoint x="{x:.0f}" y="{y:.0f}" />' for x, y in self._note_path(a, t)),
                   "      </bpmndi:BPMNEdge>"]
         L += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
         return "\n".join(L)
