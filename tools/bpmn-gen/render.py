@@ -106,23 +106,31 @@ LINES_JS = """async (xml) => {
 }"""
 
 
-def broken_labels(src: Path) -> list[str]:
-    """Elements whose label bpmn-js breaks inside a word, as «id: line / line» (empty: none)."""
+def broken_labels(src: Path, browser=None) -> list[str]:
+    """Elements whose label bpmn-js breaks inside a word, as «id: line / line» (empty: none).
+
+    ``browser``: a Playwright Chromium to use (the tests pass theirs); else one is started.
+    """
+    if browser is None:
+        with sync_playwright() as p:
+            own = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"])
+            try:
+                return broken_labels(src, own)
+            finally:
+                own.close()
     found: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"])
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.set_content(PAGE)
-        if CSS.exists():
-            page.add_style_tag(content=CSS.read_text())
-        page.add_script_tag(content=VIEWER.read_text())
-        for item in page.evaluate(LINES_JS, src.read_text(encoding="utf-8")):
-            words = set(" ".join(item["name"].split()).split(" "))
-            for line in item["lines"]:
-                if any(w and w not in words for w in line.split()):
-                    found.append(f"{item['id']}: {' / '.join(item['lines'])}")
-                    break
-        browser.close()
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.set_content(PAGE)
+    if CSS.exists():
+        page.add_style_tag(content=CSS.read_text())
+    page.add_script_tag(content=VIEWER.read_text())
+    for item in page.evaluate(LINES_JS, src.read_text(encoding="utf-8")):
+        words = set(" ".join(item["name"].split()).split(" "))
+        for line in item["lines"]:
+            if any(w and w not in words for w in line.split()):
+                found.append(f"{item['id']}: {' / '.join(item['lines'])}")
+                break
+    page.close()
     return found
 
 
