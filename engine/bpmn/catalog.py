@@ -123,7 +123,7 @@ def parse_xml(name: str, data: bytes, problems: list[Problem]) -> etree._Element
     try:
         root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
-        problems.append(Problem(name, f"ugyldig XML: {exc.msg}", line=exc.lineno))
+        problems.append(refusals.syntax_problem(name, data, exc.msg, exc.lineno))
         return None
     if root.getroottree().docinfo.doctype:
         problems.append(Problem(name, "DOCTYPE er ikke tillatt i en prosessfil", line=1))

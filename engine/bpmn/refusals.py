@@ -222,6 +222,42 @@ def xsd_problem(file: str, root: etree._Element, message: str, line: int | None)
                    line, element.get("id") if element is not None else None)
 
 
+# -- XML that does not parse ----------------------------------------------------------------------
+_SYNTAX: list[tuple[str, str]] = [
+    (r"Opening and ending tag mismatch: ([^\s,]+) line (\d+) and ([^\s,]+)",
+     "starttaggen <{0}> på linje {1} lukkes av </{2}>; sjekk at hvert element lukkes i riktig rekkefølge"),
+    (r"Premature end of data in tag (\S+) line (\d+)", "filen slutter før <{0}> fra linje {1} er lukket"),
+    (r"Couldn't find end of Start Tag (\S+)", "starttaggen <{0}> er ikke avsluttet med >"),
+    (r"Entity '([^']*)' not defined", "entiteten &{0}; er ikke tillatt (skriv & som &amp;)"),
+    (r"xmlParseEntityRef: no name|EntityRef: expecting ';'", "et &-tegn må skrives &amp;"),
+    (r"AttValue: \" or ' expected|attributes construct error", "et attributt mangler anførselstegn"),
+    (r"Attribute (\S+) redefined", "attributtet {0} står to ganger i samme element"),
+    (r"Extra content at the end of the document", "det står noe etter rotelementet"),
+    (r"Start tag expected, '<' not found|Document is empty", "filen er ikke XML"),
+    (r"Namespace prefix (\S+) .*is not defined", "prefikset {0}: er ikke deklarert (xmlns:{0})"),
+]
+_ID_ON_LINE = re.compile(r'\bid="([^"]+)"')
+
+
+def syntax_problem(file: str, data: bytes, message: str, line: int | None) -> Problem:
+    """XML that does not parse, in Norwegian; the element is the one whose start tag is on that line
+    (or on the line the message names), read from the raw text since there is no tree."""
+    text = next((norwegian.format(*m.groups()) for pattern, norwegian in _SYNTAX
+                 if (m := re.search(pattern, message or ""))), None)
+    if text is None:
+        log.warning("untranslated XML error in %s:%s: %s", file, line, message)
+        text = "filen er ikke gyldig XML"
+    rows = data.decode("utf-8", "replace").splitlines()
+    named = re.search(r" line (\d+)", message or "")
+    element_id = None
+    for candidate in (int(named.group(1)) if named else None, line):
+        if candidate and 0 < candidate <= len(rows) and (found := _ID_ON_LINE.search(rows[candidate - 1])):
+            element_id, line = found.group(1), candidate     # the line of the element to open
+            break
+    return Problem(file, f"ugyldig XML: {text}", line, element_id,
+                   element=f"elementet «{element_id}»" if element_id else None)
+
+
 # -- naming ----------------------------------------------------------------------------------------
 
 def name_problems(problems: Iterable[Problem], roots: dict[str, etree._Element],
