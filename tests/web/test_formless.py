@@ -29,6 +29,10 @@ def test_formless_task_completes_with_a_comment_on_the_task_page(browser, users,
     nxt = db.session.scalar(sa.select(OpenTask).where(OpenTask.case_id == case.id))
     assert nxt.element_id == "Activity_bekreft"
 
+    # the comment is on the case page, under the task that was done
+    case_page = kari.get(f"/saker/{case.id}")
+    assert case_page.status_code == 200 and "Registrert etter telefon." in case_page.get_data(as_text=True)
+
     # without a comment it completes too
     page = browser("beboer.test").post(f"/oppgaver/{nxt.id}", {"_handling": "fullfor"})
     assert page.status_code in (302, 303), page.get_data(as_text=True)[:800]
