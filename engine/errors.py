@@ -66,13 +66,18 @@ class Problem:
     message: str
     line: int | None = None
     element_id: str | None = None
+    element_name: str | None = None      # the element's name in the diagram, when it has one
+    #: The element in words, for people: «brukeroppgaven «Registrer innflytting» (registrer)».
+    element: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
-        elem = f" [{self.element_id}]" if self.element_id else ""
+        elem = f" {self.element}" if self.element else f" [{self.element_id}]" if self.element_id else ""
+        if self.element and self.message.lower().startswith(self.element.lower()):
+            elem = ""                        # the sentence already names it
         return f"{where}{elem}: {self.message}"
 
 

@@ -28,6 +28,16 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100
 #: The most characters a text field may hold when its schema sets no ``maxLength``.
 DEFAULT_MAX_LENGTH = 10_000
 
+#: A human task whose diagram names no form (a plain Camunda Modeler diagram, an abstract or manual
+#: task): «Fullfør» with an optional comment, and nothing else may be sent.
+FORMLESS_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "description": "Denne oppgaven har ikke noe skjema. Skriv gjerne en kommentar om hva som ble gjort, "
+                   "og trykk «Fullfør».",
+    "properties": {"kommentar": {"type": "string", "title": "Kommentar (valgfritt)", "maxLength": 2000}},
+}
+FORMLESS_UI_SCHEMA: dict[str, Any] = {"kommentar": {"ui:widget": "textarea"}}
+
 _TYPES = {"string": "tekst", "integer": "et heltall", "number": "et tall", "boolean": "ja/nei",
           "array": "en liste", "object": "et objekt", "null": "tom"}
 _FORMATS = {"date": "en dato (ÅÅÅÅ-MM-DD)", "date-time": "et tidspunkt", "email": "en e-postadresse",

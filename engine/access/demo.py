@@ -34,7 +34,8 @@ DEMO_USERS = [
     ("ingrid.bygdoy", "Ingrid Berg (primærkontakt, Bygdøy)", "bygdoy", "saksbehandler"),
     ("leder.gamleoslo", "Per Lie (leder, Gamle Oslo)", "gamle-oslo", "saksbehandler,leder"),
     ("leder.bygdoy", "Siri Dahl (leder, Bygdøy)", "bygdoy", "saksbehandler,leder"),
-    ("prosesseier", "Nina Prosess (prosesseier)", None, "prosesseier"),
+    # trusted with scripts (#18): the routine has script tasks, and the demo owner deploys it
+    ("prosesseier", "Nina Prosess (prosesseier)", None, "prosesseier,skriptbetrodd"),
     ("admin", "Arne Drift (administrator)", None, "administrator"),
     ("beboer.test", "Tore Testbeboer (beboer)", None, "beboer"),
     ("radgiver.vel", "Marte Aas (rådgiver, Velferdsetaten)", "velferdsetaten", "velferdsetaten"),
@@ -66,8 +67,11 @@ def seed_users(password: str = DEMO_PASSWORD) -> list[User]:
             user = User(username=username, display_name=name, organisation_id=orgs.get(org) if org else None,
                         roles=roles, password_hash=pw_hash, email=f"{username}@tilbolig.test")
             db.session.add(user)
-        elif user.email is None:
-            user.email = f"{username}@tilbolig.test"
+        else:
+            if user.email is None:
+                user.email = f"{username}@tilbolig.test"
+            if username == "prosesseier" and "skriptbetrodd" not in user.role_set:
+                user.roles = f"{user.roles},skriptbetrodd".lstrip(",")      # a database seeded before #18
         users.append(user)
     db.session.commit()
     return users

@@ -10,7 +10,6 @@ No Flask, no database.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import threading
@@ -22,16 +21,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn import deadlines, lanes, scripts
+from engine.bpmn import lint as lint_mod
 from engine.bpmn import messages as messages_mod
+from engine.bpmn import parties as parties_mod
+from engine.bpmn import refusals
 from engine.bpmn import spec as spec_mod
 from engine.bpmn.spec import FORM_PROPERTY, UI_FORM_PROPERTY
 from engine.errors import DeploymentInvalid, Problem
@@ -128,7 +123,7 @@ def parse_xml(name: str, data: bytes, problems: list[Problem]) -> etree._Element
     try:
         root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
-        problems.append(Problem(name, f"ugyldig XML: {exc.msg}", line=exc.lineno))
+        problems.append(refusals.syntax_problem(name, data, exc.msg, exc.lineno))
         return None
     if root.getroottree().docinfo.doctype:
         problems.append(Problem(name, "DOCTYPE er ikke tillatt i en prosessfil", line=1))
@@ -142,8 +137,7 @@ def _xsd_problems(name: str, root: etree._Element) -> list[Problem]:
         VALIDATOR.preprocess(root)
         if VALIDATOR.validator.validate(root):
             return []
-        return [Problem(name, f"BPMN-skjemafeil: {err.message}", line=err.line)
-                for err in VALIDATOR.validator.error_log]
+        return [refusals.xsd_problem(name, root, err.message, err.line) for err in VALIDATOR.validator.error_log]
 
 
 def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
@@ -152,6 +146,7 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
     if not files:
         raise DeploymentInvalid([Problem("-", "ingen filer i utrullingen")])
     roots: dict[str, etree._Element] = {}
+    parsed: dict[str, etree._Element] = {}      # every well-formed file, to name the elements of refusals
     forms: dict[str, dict] = {}
     for name, data in files.items():
         kind = _kind(name)
@@ -159,6 +154,7 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
             root = parse_xml(name, data, problems)
             if root is None:
                 continue
+            parsed[name] = root
             if kind == "bpmn":
                 if root.tag != f"{{{BPMN_NS}}}definitions":
                     problems.append(Problem(name, "ikke en BPMN-fil (rotelementet er ikke bpmn:definitions)",
@@ -177,63 +173,60 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
             problems.append(Problem(name, "ukjent filtype; bruk .bpmn, .dmn eller .json"))
 
     parser = SpiffBpmnParser(validator=None)   # XSD already checked above, with every error
+    lane_parties: dict[str, parties_mod.FileParties] = {}
     for name, root in roots.items():
         try:
             if _kind(name) == "dmn":
                 parser.add_dmn_xml(root, filename=name)
             else:
+                lane_parties[name] = parties_mod.read(name, root, problems)
                 parser.add_bpmn_xml(root, filename=name)
-        except ValidationException as exc:
-            problems.append(_from_validation(exc, name, root))
         except Exception as exc:  # noqa: BLE001 - any parser crash is a refusal, not a 500
-            problems.append(Problem(name, f"kan ikke lese diagrammet: {exc}"))
+            problems.extend(refusals.translate(exc, name, roots))
+
+    def line_of(file: str, element_id: str | None) -> int | None:
+        return _line_of(roots[file], element_id) if file in roots else None
 
     bundles: dict[str, SpecBundle] = {}
     has_scripts = False
+    scripted: tuple[str, str] | None = None
     if not problems:
         try:
             process_ids = parser.get_process_ids()
         except ValidationException as exc:
             process_ids = []
-            problems.append(_from_validation(exc, exc.file_name or "-", roots.get(exc.file_name)))
+            problems.extend(refusals.translate(exc, next(iter(roots), "-"), roots))
         if not process_ids and not problems:
             problems.append(Problem(next(iter(roots), "-"), "ingen kjørbar prosess (isExecutable) i utrullingen"))
+        mapped: set[int] = set()
         for key in process_ids:
             try:
                 spec = parser.get_spec(key)
                 subs = parser.get_subprocess_specs(key)
-            except ValidationException as exc:
-                problems.append(_from_validation(exc, exc.file_name or "-", roots.get(exc.file_name)))
-                continue
-            except Exception as exc:  # noqa: BLE001
-                problems.append(Problem("-", f"prosessen {key} kan ikke bygges: {exc}", element_id=key))
+            except Exception as exc:  # noqa: BLE001 - any parser crash is a refusal, not a 500
+                problems.extend(refusals.translate(exc, _file_of(roots, key), roots))
                 continue
             all_specs = [spec, *[s for s in subs.values() if s is not None]]
-            lint = list(_lint(all_specs, forms, roots))
-            problems.extend(lint)
+            fresh = [s for s in all_specs if id(s) not in mapped]
+            mapped |= {id(s) for s in fresh}
+            problems.extend(parties_mod.apply(fresh, lane_parties, line_of))
+            problems.extend(lint_mod.lint(all_specs, forms, line_of))
             has_scripts = has_scripts or any(_spec_has_scripts(s) for s in all_specs)
-            schemas, message_problems = messages_mod.resolve(
-                all_specs, forms, lambda file, element_id: _line_of(roots[file], element_id) if file in roots else None)
+            scripted = scripted or next((_scripted(s) for s in all_specs if _scripted(s)), None)
+            schemas, message_problems = messages_mod.resolve(all_specs, forms, line_of)
             problems.extend(message_problems)
             used = {f for s in all_specs for f in _form_files(s)} | set(schemas.values())
             bundles[key] = SpecBundle(key, spec.description or key, spec, subs,
                                       {f: forms[f] for f in used if f in forms}, schemas)
     if has_scripts and not allow_scripts and not problems:
-        problems.append(Problem(next(iter(roots), "-"),
-                                "diagrammet inneholder skript, og du har ikke lov til å rulle ut skript"))
-    problems = list(dict.fromkeys(problems))   # de-duplicate, keep order
+        file, element_id = scripted or (next(iter(roots), "-"), None)
+        problems.append(Problem(file, "diagrammet inneholder skript, og du har ikke lov til å rulle ut skript; "
+                                      "en administrator kan gi deg rollen «skriptbetrodd»",
+                                line_of(file, element_id), element_id))
+    problems = refusals.name_problems(dict.fromkeys(problems), parsed)   # de-duplicated, each naming its element
     if problems:
         raise DeploymentInvalid(problems)
     return Catalog(dict(files), bundles, content_hash(files), has_scripts)
-
-
-def _from_validation(exc: ValidationException, name: str, root: etree._Element | None) -> Problem:
-    element_id = getattr(exc, "id", "") or None
-    raw_line = getattr(exc, "line_number", None)
-    line = int(raw_line) if isinstance(raw_line, int) or (isinstance(raw_line, str) and raw_line.isdigit()) else None
-    if not line and root is not None:
-        line = _line_of(root, element_id)
-    return Problem(getattr(exc, "file_name", "") or name, str(exc).split("\n")[0], line=line, element_id=element_id)
 
 
 def _load_form(name: str, data: bytes, problems: list[Problem]) -> dict | None:
@@ -276,104 +269,19 @@ def _spec_has_scripts(process_spec) -> bool:
     return False
 
 
-def _expressions(ts) -> Iterable[tuple[str, str]]:
-    """(mode, source) for everything the engine will evaluate on this task spec."""
-    if getattr(ts, "script", None):
-        yield "exec", ts.script
-    ext = getattr(ts, "extensions", None) or {}
-    for key in ("preScript", "postScript"):
-        if ext.get(key):
-            yield "exec", ext[key]
-    for cond in (getattr(ts, "cond_task_specs", None) or []):
-        if cond[0]:   # a _BpmnCondition: its expression text is its first argument
-            text = cond[0].args[0] if getattr(cond[0], "args", None) else cond[0]
-            if isinstance(text, str):
-                yield "eval", text
-    ed = getattr(ts, "event_definition", None)
-    if isinstance(ed, TimerEventDefinition) and ed.expression:
-        yield "eval", ed.expression
-
-
-def _lint(specs: list, forms: dict[str, dict], roots: dict[str, etree._Element]) -> Iterable[Problem]:
-    for process_spec in specs:
-        file = getattr(process_spec, "file", "") or "-"
-        root = roots.get(file)
-        for ts in process_spec.task_specs.values():
-            element_id = getattr(ts, "bpmn_id", None)
-            if element_id is None:
-                continue
-            line = _line_of(root, element_id) if root is not None else None
-            if getattr(ts, "manual", False):
-                if ts.lane is None:
-                    yield Problem(file, "brukeroppgaven ligger ikke i noen bane (lane)", line, element_id)
-                elif ts.lane not in lanes.LANES:
-                    yield Problem(file, f"ukjent bane «{ts.lane}»; bruk {', '.join(lanes.LANES)}", line, element_id)
-                props = _properties(ts)
-                form = props.get(FORM_PROPERTY)
-                if not form:
-                    yield Problem(file, f"brukeroppgaven mangler egenskapen {FORM_PROPERTY}", line, element_id)
-                elif form not in forms:
-                    yield Problem(file, f"skjemaet «{form}» finnes ikke i utrullingen", line, element_id)
-                ui = props.get(UI_FORM_PROPERTY)
-                if ui and ui not in forms:
-                    yield Problem(file, f"UI-skjemaet «{ui}» finnes ikke i utrullingen", line, element_id)
-                role = props.get("rolle")
-                if role and role not in lanes.TASK_ROLES:
-                    yield Problem(file, f"ukjent rolle «{role}»", line, element_id)
-            for mode, source in _expressions(ts):
-                reason = scripts.check_source(source, mode)
-                if reason:
-                    yield Problem(file, f"uttrykket/skriptet er ikke tillatt: {reason}", line, element_id)
-                    continue
-            ed = getattr(ts, "event_definition", None)
-            if isinstance(ed, TimerEventDefinition):
-                reason = _check_timer_literal(ed)
-                if reason:
-                    yield Problem(file, reason, line, element_id)
-
-
-def _check_timer_literal(ed: TimerEventDefinition) -> str | None:
-    """Refuse a timer whose expression is a constant that is not a valid date, duration or cycle.
-
-    Expressions over case data (``frist(innflytting, "P14D")``) can only be checked when they run;
-    the service records a failure then as a broken timer.
-    """
-    expression = (ed.expression or "").strip()
-    if not expression:
-        return "tidsuttrykket er tomt"
-    try:
-        value = ast.literal_eval(expression)
-    except (ValueError, SyntaxError):
-        try:
-            ast.parse(expression, mode="eval")
-        except SyntaxError as exc:
-            return f"tidsuttrykket kan ikke tolkes: {exc.msg}"
-        return _check_frist_period(expression)   # otherwise an expression over data: checked at run time
-    if not isinstance(value, str):
-        return f"tidsuttrykket må gi tekst (ISO 8601), ikke {type(value).__name__}"
-    try:
-        if isinstance(ed, CycleTimerEventDefinition):
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-        elif isinstance(ed, TimeDateEventDefinition):
-            TimerEventDefinition.parse_time_or_duration(value)
-        elif isinstance(ed, DurationTimerEventDefinition):
-            TimerEventDefinition.parse_iso_duration(value)
-    except Exception:  # noqa: BLE001 - the engine raises a bare Exception here
-        return f"«{value}» er ikke en gyldig ISO 8601-dato/varighet"
+def _scripted(process_spec) -> tuple[str, str] | None:
+    """(file, element id) of the first element with a script, for the refusal to point at."""
+    for ts in process_spec.task_specs.values():
+        ext = getattr(ts, "extensions", None) or {}
+        if getattr(ts, "bpmn_id", None) and (getattr(ts, "script", None) or ext.get("preScript")
+                                             or ext.get("postScript")):
+            return getattr(process_spec, "file", "") or "-", ts.bpmn_id
     return None
 
 
-def _check_frist_period(expression: str) -> str | None:
-    """``frist(anker, "P14D")`` with a constant period: the period is known now, so check it now."""
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("frist", "frist_dato")
-                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
-            try:
-                deadlines.parse_period(str(node.args[1].value))
-            except deadlines.DeadlineError as exc:
-                return f"ugyldig frist i tidsuttrykket: {exc}"
-    return None
+def _file_of(roots: dict[str, etree._Element], process_id: str) -> str:
+    """The uploaded file that holds a process (for a refusal about it)."""
+    for name, root in roots.items():
+        if root.xpath("//*[local-name()='process'][@id=$id]", id=process_id):
+            return name
+    return next(iter(roots), "-")

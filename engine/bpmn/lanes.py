@@ -16,7 +16,10 @@ SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT = (
 #: Velferdsetaten's advisers: the city-wide, anonymised view of the reports and the survey (issue 16);
 #: never a party to a case, so never a reader of one.
 VELFERDSETATEN = "velferdsetaten"
-ROLES = (SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT, VELFERDSETATEN)
+#: A process owner an administrator trusts with script tasks (``flask users trust-scripts``): their
+#: deployments may contain scripts, which still run in the sandbox (``engine.bpmn.scripts``).
+SCRIPTS_TRUSTED = "skriptbetrodd"
+ROLES = (SAKSBEHANDLER, LEDER, PROSESSEIER, ADMINISTRATOR, RESIDENT, VELFERDSETATEN, SCRIPTS_TRUSTED)
 #: Roles a diagram may demand of a task with the ``rolle`` property.
 TASK_ROLES = (LEDER,)
 
@@ -67,12 +70,21 @@ def may_read(actor: Actor, parties: Parties) -> bool:
 
 
 def lane_organisation(lane: str | None, parties: Parties) -> int | None:
-    """The organisation responsible for a lane in this case (``None`` for the resident's lane)."""
-    if lane == BYDEL:
-        return parties.bydel_id
+    """The organisation responsible for a lane in this case (``None`` for the resident's lane).
+
+    A party the process declares (any lane that is not one of the three) is the bydel's: the bydel
+    is responsible for the case, so those tasks show in the bydel's worklist.
+    """
     if lane == INSTITUSJON:
         return parties.institution_id
-    return None
+    if lane == BEBOER or lane is None:
+        return None
+    return parties.bydel_id
+
+
+def holds_party_role(actor: Actor, party: str) -> bool:
+    """Whether the actor has a role named like a declared party («Saksbehandler», «fagleder»)."""
+    return party.lower() in {r.lower() for r in actor.roles}
 
 
 def capacity(actor: Actor, parties: Parties, lane: str | None, role: str | None = None) -> Capacity | None:
@@ -81,6 +93,10 @@ def capacity(actor: Actor, parties: Parties, lane: str | None, role: str | None 
     *bydel* → caseworkers of the case's bydel; *institusjon* → of the case's institution;
     *beboer* → the resident, or a caseworker of either organisation on the resident's behalf.
     A task with ``rolle=leder`` needs a leader of the lane's organisation.
+
+    Any other lane is a party the process declares (``engine.bpmn.parties``): a caseworker of the
+    case's bydel or institution who holds a role of that name acts on it; a leader of the case's
+    bydel may always act, so a task never waits for a role nobody has been given yet.
     """
     if lane == BEBOER:
         if actor.has(RESIDENT) and parties.resident_user_id == actor.user_id:
@@ -88,9 +104,25 @@ def capacity(actor: Actor, parties: Parties, lane: str | None, role: str | None 
         if actor.is_caseworker and actor.organisation_id in (parties.bydel_id, parties.institution_id):
             return Capacity.ON_BEHALF
         return None
+    if lane is None:
+        return None
+    if lane not in (BYDEL, INSTITUSJON):
+        return _declared_capacity(actor, parties, lane, role)
     org = lane_organisation(lane, parties)
     if org is None or actor.organisation_id != org or not actor.is_caseworker:
         return None
     if role == LEDER and not actor.has(LEDER):
         return None
     return Capacity.SELF
+
+
+def _declared_capacity(actor: Actor, parties: Parties, party: str, role: str | None) -> Capacity | None:
+    if not actor.is_caseworker or actor.organisation_id not in (parties.bydel_id, parties.institution_id):
+        return None
+    if role == LEDER and not actor.has(LEDER):
+        return None
+    if holds_party_role(actor, party):
+        return Capacity.SELF
+    if actor.organisation_id == parties.bydel_id and actor.has(LEDER):
+        return Capacity.SELF
+    return None

@@ -236,8 +236,8 @@ class ProcessEngine:
             raise TaskNotReady("oppgaven er ikke åpen")
         if hasattr(task.task_spec, "add_data_from_form"):
             task.task_spec.add_data_from_form(task, data)
-        else:
-            task.update_data(data)
+        else:                       # a manual or abstract task (no form support in SpiffWorkflow's spec)
+            task.set_data(**data)
         self._guard(task.run, task)
         self._steps(wf)
 

@@ -199,7 +199,8 @@ def _complete(actor: Actor, row: OpenTask, case: Case, cap: Capacity, data: dict
         raise Conflict("Saken er endret siden du åpnet den. Last siden på nytt.")
     if case.status not in status.ACTIVE:
         raise Conflict(status.refusal_text(case.status))
-    schema = deployments.bundle_for(case.process_version_id).form(row.form)
+    schema = (deployments.bundle_for(case.process_version_id).form(row.form) if row.form is not None
+              else forms.FORMLESS_SCHEMA)       # a task without a form: an optional comment
     clean = forms.strip_empty(data)
     errors = forms.validate(schema, clean) if schema is not None else {}
     if not errors and schema is not None and row.form == sharing.CONSENT_FORM:

@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
+from engine import forms
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
@@ -155,12 +156,21 @@ def actionable_branches(actor: Actor) -> list[Any]:
     if actor.is_caseworker and actor.organisation_id is not None:
         ours = sa.or_(Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id)
         own_lane = OpenTask.organisation_id == actor.organisation_id
+        # A party the process declares (engine.bpmn.parties) is the bydel's lane, acted on by holders
+        # of a role of that name — and by the bydel's leaders (lanes.capacity).
+        roles = sorted({r.lower() for r in actor.roles} - set(lanes.LANES))
         if not actor.has(lanes.LEDER):
-            own_lane = sa.and_(own_lane, OpenTask.role.is_(None))
+            own_lane = sa.and_(own_lane, OpenTask.role.is_(None),
+                               OpenTask.lane.in_([lanes.BYDEL, lanes.INSTITUSJON, *roles]))
         # ``ours`` is implied by the lane's organisation (it is always the case's bydel or institution),
         # but stated it lets a count start from the organisation's cases (``ix_cases_*_status``).
         branches.append(sa.and_(own_lane, ours))
         branches.append(sa.and_(OpenTask.lane == lanes.BEBOER, ours))
+        if roles:   # the institution's holders of a declared party's role
+            other = sa.and_(OpenTask.lane.in_(roles), OpenTask.organisation_id != actor.organisation_id, ours)
+            if not actor.has(lanes.LEDER):
+                other = sa.and_(other, OpenTask.role.is_(None))
+            branches.append(other)
     if actor.has(lanes.RESIDENT):
         mine = sa.and_(OpenTask.lane == lanes.BEBOER, Case.resident_user_id == actor.user_id)
         if branches:   # a caseworker who is also a resident: their own case's tasks, not twice
@@ -269,9 +279,14 @@ def completed_forms(case: Case, event: AuditEvent) -> tuple[dict[str, Any] | Non
 
 
 def task_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
-    """The JSON Schema of the task's form, from the case's own process version."""
+    """The JSON Schema of the task's form, from the case's own process version; a task whose diagram
+    names no form gets :data:`engine.forms.FORMLESS_SCHEMA` (an optional comment)."""
+    if row.form is None:
+        return forms.FORMLESS_SCHEMA
     return deployments.bundle_for(case.process_version_id).form(row.form)
 
 
 def task_ui_schema(row: OpenTask, case: Case) -> dict[str, Any] | None:
+    if row.form is None:
+        return forms.FORMLESS_UI_SCHEMA
     return deployments.bundle_for(case.process_version_id).form(row.ui_form)

@@ -6,7 +6,7 @@ import sys
 import click
 from flask import Flask
 
-from engine.access import identities, sessions
+from engine.access import identities, sessions, trust
 from engine.access import users as user_lookup
 from engine.store.models import User
 
@@ -45,6 +45,21 @@ def link_pid_cmd(username: str, pid: str) -> None:
         click.echo(str(exc), err=True)
         sys.exit(1)
     click.echo(f"{username} kan nå logge inn med ID-porten.")
+
+
+@users_group.command("trust-scripts")
+@click.argument("username")
+@click.option("--reason", required=True, help="Hvorfor (lagres i revisjonsloggen).")
+@click.option("--revoke", is_flag=True, help="Ta tilliten tilbake.")
+def trust_scripts_cmd(username: str, reason: str, revoke: bool) -> None:
+    """Gi (eller ta fra) en prosesseier lov til å rulle ut diagrammer med skript (rollen skriptbetrodd).
+
+    Skriptene kjører fortsatt i sandkassen: de når aldri operativsystemet, filer eller nettverket.
+    """
+    user = _user(username)
+    changed = trust.set_scripts_trusted(user, not revoke, reason)
+    state = "kan nå" if not revoke else "kan ikke lenger"
+    click.echo(f"{username} {state} rulle ut skript." + ("" if changed else " (uendret)"))
 
 
 def init_app(app: Flask) -> None:

@@ -50,7 +50,10 @@ def parties_of(case_id: int) -> Parties | None:
 def lane_users(parties: Parties, lane: str | None, role: str | None) -> list[Person]:
     """Active users who may act on a task in ``lane`` (needing ``role``) themselves."""
     org = lanes.lane_organisation(lane, parties)
-    if org is not None:
+    where: sa.ColumnElement[bool]
+    if lane not in (*lanes.LANES, None):      # a party the process declares (#18): role holders of both
+        where = User.organisation_id.in_([parties.bydel_id, parties.institution_id])
+    elif org is not None:
         where = User.organisation_id == org
     elif lane == lanes.BEBOER and parties.resident_user_id is not None:
         where = User.id == parties.resident_user_id

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.bpmn import catalog as catalog_mod
 from engine.bpmn import messages as messages_mod
 from engine.bpmn import spec as spec_mod
-from engine.bpmn.lanes import ADMINISTRATOR, Actor
+from engine.bpmn.lanes import ADMINISTRATOR, SCRIPTS_TRUSTED, Actor
 from engine.errors import DeploymentInvalid, NotFound, Problem
 from engine.extensions import db
 from engine.processes import runtime_state
@@ -89,11 +89,13 @@ def validate(files: dict[str, bytes]) -> list[Problem]:
 def deploy(files: dict[str, bytes], actor: Actor | None) -> DeployResult:
     """Validate and store a deployment as new immutable versions, or return the identical one.
 
-    ``actor`` None means the command line (trusted operator).  Scripts need an administrator
-    unless the configuration trusts process owners.
+    ``actor`` None means the command line (trusted operator).  Scripts need an administrator or a
+    process owner an administrator has trusted with scripts (role ``skriptbetrodd``), unless the
+    configuration trusts every process owner; scripts run in the sandbox whoever deployed them.
     """
     files = with_forms(files)
-    trusted = actor is None or actor.has(ADMINISTRATOR) or current_app.config["ALLOW_SCRIPTS_FROM_PROCESS_OWNERS"]
+    trusted = (actor is None or actor.has(ADMINISTRATOR) or actor.has(SCRIPTS_TRUSTED)
+               or current_app.config["ALLOW_SCRIPTS_FROM_PROCESS_OWNERS"])
     try:
         cat = catalog_mod.load_files(files, allow_scripts=trusted)
     except DeploymentInvalid:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import cases, clock
+from engine import cases, clock, forms
 from engine.access import consent, users
 from engine.bpmn import lanes, spec
 from engine.bpmn.lanes import Actor
@@ -194,6 +194,8 @@ def completed_forms(case: Case, events: list[AuditEvent], names: dict[str, str],
         opened = e.type == "case.opened"     # the start form (the bydel's henvisning)
         schema = case_form(case, first) if opened else case_form(case, d.get("form")) or element_form(case, e.element_id)
         keys = d.get("fields") or []
+        if schema is None and not opened and d.get("form") is None and keys == ["kommentar"]:
+            schema = forms.FORMLESS_SCHEMA          # a task without a form: its comment (#18)
         if not schema or not keys or visibility.hidden_element(rd, e.element_id, known):
             continue
         who = consent.Source.form(lanes.BYDEL, first) if opened else visibility.event_source(e, known)

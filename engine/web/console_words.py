@@ -34,7 +34,8 @@ EVENT_TYPE = {"case.opened": "Sak opprettet", "task.created": "Ny oppgave", "tas
               "consent.renewal_due": "Samtykke må fornyes"}
 #: A user's role (``engine.bpmn.lanes.ROLES``).
 ROLE = {"saksbehandler": "Saksbehandler", "leder": "Leder", "prosesseier": "Prosesseier",
-        "administrator": "Administrator", "beboer": "Beboer", "velferdsetaten": "Rådgiver i Velferdsetaten"}
+        "administrator": "Administrator", "beboer": "Beboer", "velferdsetaten": "Rådgiver i Velferdsetaten",
+        "skriptbetrodd": "Kan rulle ut skript"}
 #: An engine error class named in a stored error message → what it means for the administrator.
 ERROR_CLASSES = {
     "DeadlineError": "En frist kunne ikke regnes ut – oftest fordi en dato saken trenger mangler eller er ugyldig.",

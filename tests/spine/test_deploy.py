@@ -113,8 +113,14 @@ def test_script_escape_refused_at_deploy(api):
 
 
 def test_scripts_need_a_trusted_deployer(api, ctx, monkeypatch):
-    """The fixture has a script task: a process owner may not deploy it unless configured."""
+    """The fixture has a script task: a process owner may not deploy it unless configured (or trusted
+    with the role skriptbetrodd, which this one is not: tests/spine/test_trusted_scripts.py)."""
     monkeypatch.setitem(ctx.config, "ALLOW_SCRIPTS_FROM_PROCESS_OWNERS", False)
+    from engine.extensions import db as _db
+    from engine.store.models import User
+    owner = _db.session.scalar(sa.select(User).where(User.username == "prosesseier"))
+    owner.roles = "prosesseier"
+    _db.session.commit()
     r = api("prosesseier").post("/api/v1/deployments", json={"files": {"tre_baner.bpmn": BPMN, "enkel.schema.json": FORM}})
     assert r.status_code == 422 and "skript" in r.json["details"][0]["message"]
     r = api("admin").post("/api/v1/deployments", json={"files": {"tre_baner.bpmn": BPMN, "enkel.schema.json": FORM}})

@@ -23,8 +23,13 @@ COL_W = 170
 ROW_H = 120
 LANE_PAD = 0
 
+#: Engine mechanics (script tasks, signals) are drawn grey so the business picture stands out.
+MECHANICS_COLOR = ' color:background-color="#ececec" color:border-color="#8c8c8c"'
+MECHANICS_NOTE = ("Grå elementer er motorsteg: skript og signaler som prosessen utfører selv. "
+                  "De er ingen oppgave for noen, men viser hvordan frister og møteansvar henger sammen.")
+
 SIZES = {
-    "task": (100, 80), "event": (36, 36), "gateway": (50, 50),
+    "task": (130, 80), "event": (36, 36), "gateway": (50, 50),   # 130: «informasjonsdeling» on one line
 }
 KIND_SHAPE = {
     "startEvent": "event", "endEvent": "event", "intermediateCatchEvent": "event",
@@ -55,7 +60,7 @@ class Node:
     multi: tuple | None = None
     cancel: bool = True                            # boundary: interrupting?
     at: float = 0.5                                # boundary: position along the host's bottom (0..1)
-    label: str = "right"                           # boundary: label right, left or below the event
+    label: str = "right"                           # boundary: label right, left or below; other events: "below-right"
     default: str | None = None                     # gateway default flow id
     incoming: list = field(default_factory=list)
     outgoing: list = field(default_factory=list)
@@ -72,6 +77,34 @@ class Node:
     @property
     def cy(self):
         return self.y + self.h / 2
+
+
+@dataclass
+class Note:
+    """A text annotation (the rule a step follows), placed on the grid and tied to one element."""
+
+    id: str
+    target: str
+    text: str
+    lane: str
+    col: float
+    row: float
+    w: float = 300
+    x: float = 0
+    y: float = 0
+    h: float = 0
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines bpmn-js needs for an annotation (about 6.3 px per character at 12 px Arial)."""
+    per_line = max(int((width - 10) / 6.3), 10)
+    lines, current = 1, 0
+    for word in text.split():
+        if current and current + 1 + len(word) > per_line:
+            lines, current = lines + 1, len(word)
+        else:
+            current += (1 if current else 0) + len(word)
+    return lines
 
 
 @dataclass
@@ -104,6 +137,7 @@ class Diagram:
         self.doc = doc
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
+        self.notes: list[Note] = []
 
     # -- building ---------------------------------------------------------------------------
     def add(self, id, kind, name, lane, col, row=0, **kw) -> Node:
@@ -121,6 +155,27 @@ class Diagram:
         if default:
             self.nodes[source].default = id
         return f
+
+    def annotate(self, id, target, text, lane, col, row=0, width=300):
+        """A text annotation quoting the rule, at (col, row) of ``lane`` (its left edge at the column's
+        centre), joined to ``target`` by an association drawn to the target's right edge."""
+        note = Note(id, target, text, lane, col, row, width)
+        self.notes.append(note)
+        return note
+
+    @staticmethod
+    def _note_path(a: Note, t: Node) -> list[tuple[float, float]]:
+        """Beside its target: straight to the target's right edge; in another lane (the resident's
+        notes): down from the note to the target's top."""
+        if a.y <= t.y + 10 <= a.y + a.h:
+            return [(a.x, t.y + 10), (t.x + t.w, t.y + 10)]
+        x = min(max(t.cx, a.x + 10), a.x + a.w - 10)
+        return [(x, a.y + a.h), (x, t.y)] if a.y + a.h < t.y else [(x, a.y), (x, t.y + t.h)]
+
+    @staticmethod
+    def is_mechanics(n: Node) -> bool:
+        """Engine mechanics, not anybody's work: scripts and signals (drawn grey, with a legend)."""
+        return n.kind == "scriptTask" or (n.event is not None and n.event[0] == "signal")
 
     # -- layout -----------------------------------------------------------------------------
     def lane_top(self, lane):
@@ -148,6 +203,10 @@ class Diagram:
                 continue
             n.x = self.col_cx(n.col) - w / 2
             n.y = self.row_cy(n.lane, n.row) - h / 2
+        for note in self.notes:
+            note.x = self.col_cx(note.col)
+            note.h = 16 + 15 * _lines(note.text, note.w)
+            note.y = self.row_cy(note.lane, note.row) - note.h / 2
         # boundary events need their host laid out first
         for n in self.nodes.values():
             if n.kind == "boundaryEvent":
@@ -157,7 +216,7 @@ class Diagram:
 
     @property
     def width(self):
-        right = max(n.x + n.w for n in self.nodes.values())
+        right = max([n.x + n.w for n in self.nodes.values()] + [a.x + a.w for a in self.notes])
         return right + 90 - POOL_X
 
     @property
@@ -289,6 +348,8 @@ class Diagram:
             if n.label == "below":
                 return (n.x + n.w + 2, n.y + n.h + 22, 110, 27)
             return (n.x + n.w + 2, n.y + n.h - 8, 110, 27)
+        if n.label == "below-right":          # under the outgoing flow, clear of the event below
+            return (n.x + n.w + 6, n.cy + 6, 100, 40)
         if KIND_SHAPE[n.kind] == "gateway":   # above left: flows use the vertices
             return (n.cx - 118, n.y - 30, 106, 27)
         w = 110
@@ -304,6 +365,7 @@ class Diagram:
              'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
              'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+             'xmlns:color="http://www.omg.org/spec/BPMN/non-normative/color/1.0" '
              f'id="{p}_definitions" targetNamespace="https://tilbolig.oslo.kommune.no/bpmn" '
              'exporter="tilbolig tools/bpmn-gen" exporterVersion="1">',
              f'  <bpmn:collaboration id="{self.collaboration_id}">',
@@ -341,6 +403,14 @@ class Diagram:
             L += self._node_xml(n)
         for f in self.flows:
             L += self._flow_xml(f)
+        mechanics = [n for n in self.nodes.values() if self.is_mechanics(n)]
+        if mechanics:
+            L += [f'    <bpmn:textAnnotation id="{p}_motor">', f"      <bpmn:text>{escape(MECHANICS_NOTE)}</bpmn:text>",
+                  "    </bpmn:textAnnotation>"]
+        for a in self.notes:
+            L += [f'    <bpmn:textAnnotation id="{a.id}">', f"      <bpmn:text>{escape(a.text)}</bpmn:text>",
+                  "    </bpmn:textAnnotation>",
+                  f'    <bpmn:association id="{a.id}_til" sourceRef="{a.id}" targetRef="{a.target}" />']
         L.append("  </bpmn:process>")
         # DI
         L += [f'  <bpmndi:BPMNDiagram id="{p}_diagram" name={quoteattr(self.process_name)}>',
@@ -363,6 +433,7 @@ class Diagram:
         for n in ordered:
             extra = ' isExpanded="false"' if n.kind == "callActivity" else ""
             extra += ' isMarkerVisible="true"' if n.kind == "exclusiveGateway" else ""
+            extra += MECHANICS_COLOR if self.is_mechanics(n) else ""
             L.append(f'      <bpmndi:BPMNShape id="{n.id}_di" bpmnElement="{n.id}"{extra}>')
             L.append(f"        {bounds(n.x, n.y, n.w, n.h)}")
             if KIND_SHAPE[n.kind] in ("event", "gateway"):
@@ -379,5 +450,15 @@ class Diagram:
                 ly = min(y1, y2) + 4 if abs(y1 - y2) < 1 else (y1 + y2) / 2 - 14
                 L.append(f"        <bpmndi:BPMNLabel>{bounds(lx, ly, 80, 27)}</bpmndi:BPMNLabel>")
             L.append("      </bpmndi:BPMNEdge>")
+        if mechanics:    # the legend, above the pool's top left corner
+            L += [f'      <bpmndi:BPMNShape id="{p}_motor_di" bpmnElement="{p}_motor">',
+                  f"        {bounds(POOL_X, POOL_Y - 56, 560, 46)}", "      </bpmndi:BPMNShape>"]
+        for a in self.notes:
+            t = self.nodes[a.target]
+            L += [f'      <bpmndi:BPMNShape id="{a.id}_di" bpmnElement="{a.id}">',
+                  f"        {bounds(a.x, a.y, a.w, a.h)}", "      </bpmndi:BPMNShape>",
+                  f'      <bpmndi:BPMNEdge id="{a.id}_til_di" bpmnElement="{a.id}_til">',
+                  *(f'        <di:waypoint x="{x:.0f}" y="{y:.0f}" />' for x, y in self._note_path(a, t)),
+                  "      </bpmndi:BPMNEdge>"]
         L += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
         return "\n".join(L)

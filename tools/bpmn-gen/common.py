@@ -12,6 +12,9 @@ Two deadline patterns, both visible and editable in the diagrams:
 """
 from __future__ import annotations
 
+import ast
+import re
+
 from bpmnlayout import Diagram
 
 FORM = "formJsonSchemaFilename"
@@ -28,6 +31,73 @@ T0_SIGNAL = ("signal_t0_endret", "t0_endret", "innflytting", "innflytting")
 MOTE_SIGNAL = ("signal_samarbeidsmote_holdt", "samarbeidsmote_holdt", "siste_mote_holdt", "siste_samarbeidsmote")
 #: Offer registered: the bydel convenes from now on; the housing work before it is no longer needed.
 MOTEANSVAR_SIGNAL = ("signal_moteansvar_til_bydel", "moteansvar_til_bydel", "bolig_tilbudt_dato", "moteansvar_fra")
+
+
+#: How a diagram names the anchor dates of the deadlines (case-data variable → words on the timer).
+ANCHORS = {"innflytting": "T0", "utflytting": "T1", "planlagt_utflytting": "planlagt T1",
+           "bolig_tilbudt_dato": "tilbudet", "siste_samarbeidsmote": "siste møte",
+           "siste_evaluering": "siste evaluering", "maling_frist": "31. mai", "rapport_frist": "30. juni",
+           "rapport_fra": "1. juni", "botid_forlenget_til": "forlenget botid"}
+_UNITS = {"Y": ("år", "år"), "M": ("måned", "måneder"), "W": ("uke", "uker"), "D": ("dag", "dager")}
+
+
+def period_words(period: str) -> str:
+    """``P14D`` → «14 dager», ``P2M2W`` → «2 måneder og 2 uker», ``P0D`` → «»."""
+    parts = [(int(n), u) for n, u in re.findall(r"(\d+)([YMWD])", period) if int(n)]
+    words = [f"{n} {_UNITS[u][0 if n == 1 else 1]}" for n, u in parts]
+    return " og ".join(words)
+
+
+def parse_frist(expr: str) -> tuple[str, str | None, bool] | None:
+    """``frist(anker, "P14D"[, virkedag=True])`` → (anchor, period or None if not a literal, working day)."""
+    try:
+        call = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "frist"
+            and call.args and isinstance(call.args[0], ast.Name)):
+        return None
+    period = call.args[1].value if len(call.args) > 1 and isinstance(call.args[1], ast.Constant) else None
+    working = any(k.arg == "virkedag" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords)
+    return call.args[0].id, period, working
+
+
+def timer_words(expr: str) -> str:
+    """What a deadline timer says on the drawing: «T0 + 14 dager», «tilbudet + 5 dager (virkedag)», «30. juni»."""
+    parsed = parse_frist(expr)
+    if parsed is None:
+        return ""
+    anchor, period, working = parsed
+    text = ANCHORS.get(anchor, anchor.replace("_", " "))
+    if period is None:
+        text += " + avtalt periode"
+    elif period_words(period):
+        text += f" + {period_words(period)}"
+    return text + (" (virkedag)" if working else "")
+
+
+def frist_props(key: str, expr: str, **extra: str) -> dict:
+    """A deadline timer's properties: the key, and the FRIST-FORMAT declaration of #18 (anchor, period,
+    working day) that the browser modeler's panel edits — derived from the expression the engine runs."""
+    props = {"frist": key, **extra}
+    parsed = parse_frist(expr)
+    if parsed is not None and parsed[1] is not None:
+        props.update({"frist_anker": parsed[0], "frist_periode": parsed[1]})
+        if parsed[2]:
+            props["frist_virkedag"] = "ja"
+    return props
+
+
+def rule_note(rule: str, limit: int = 190) -> str:
+    """The rule as a text annotation: the quotation and its reference («…» (FK 2.2)), cut at a word."""
+    m = re.match(r"\s*(«.*?»\s*\((?:FK|Fellesskriv|Oslostandard|M100)[^)]*\))", rule, re.S)
+    text = " ".join((m.group(1) if m else rule).split())
+    if len(text) <= limit:
+        return text
+    ref = re.search(r"\(([^()]*)\)\s*$", text)
+    tail = f" ({ref.group(1)})" if ref else ""
+    body = text[: limit - len(tail) - 2].rsplit(" ", 1)[0]
+    return f"{body} …»{tail}" if body.startswith("«") else f"{body} …{tail}"
 
 
 def form(name: str, ui: bool = True, **extra) -> dict:
@@ -50,8 +120,8 @@ def deadline(d: Diagram, host: str, key: str, expr: str, label: str, lane: str, 
     h = d.nodes[host]
     col, row = place or (h.col, h.row + 1)
     b = d.add(f"frist_{host}", "boundaryEvent",
-              f"Frist: {label}", h.lane, h.col, h.row, attached=host, cancel=False, at=at,
-              event=("timer", expr), props={"frist": key},
+              f"Frist {timer_words(expr)}", h.lane, h.col, h.row, attached=host, cancel=False, at=at,
+              event=("timer", expr), props=frist_props(key, expr),
               doc=f"Fristen for «{h.name}» er passert. {rule}")
     task = d.add(f"leder_{host}", "userTask", f"Følg opp frist: {label}", lane, col, row,
                  props=form("oppfolging-frist", rolle="leder"),
@@ -75,11 +145,12 @@ def watch(d: Diagram, w: dict, lane: str, row: float, col: float = 2) -> None:
     k = w["key"]
     merge = d.add(f"vent_{k}", "exclusiveGateway", f"Vent på fristen: {w['label']}", lane, col, row)
     gate = d.add(f"venter_{k}", "eventBasedGateway", f"Frist eller ny T0: {w['label']}", lane, col + 1, row)
-    props = {"frist": k, "steg": w["step"]}
+    expr = f'frist(innflytting, "{w["period"]}")'
+    props = frist_props(k, expr, steg=w["step"])
     if w.get("settled_by"):
         props["avklart_av"] = ",".join(w["settled_by"])
-    timer = d.add(f"frist_{k}", "intermediateCatchEvent", f"Frist: {w['label']}", lane, col + 2, row,
-                  event=("timer", f'frist(innflytting, "{w["period"]}")'), props=props,
+    timer = d.add(f"frist_{k}", "intermediateCatchEvent", f"Frist {w['label']}: {timer_words(expr)}", lane,
+                  col + 2, row, event=("timer", expr), props=props, label="below-right",
                   doc=f"Frist for «{w['what']}»: T0 + {w['human']}. {w['rule']}")
     new_t0 = d.add(f"ny_t0_{k}", "intermediateCatchEvent", "Ny innflyttingsdato (T0)", lane, col + 2, row + 0.6,
                    event=("signal", T0_SIGNAL[0]),
@@ -104,6 +175,7 @@ def watch(d: Diagram, w: dict, lane: str, row: float, col: float = 2) -> None:
     d.flow(f"w_{k}_ok", check.id, ok.id, name="Ja", cond=done)
     d.flow(f"w_{k}_nei", check.id, leader.id, name="Nei", default=True)
     d.flow(f"w_{k}_5", leader.id, end.id)
+    d.annotate(f"regel_{k}", leader.id, rule_note(w["rule"]), lane, col + 5.5, row)
 
 
 def route_watch_loops(d: Diagram, keys: list[str]) -> None:

@@ -64,7 +64,7 @@ def fristvakt() -> Diagram:
     d = Diagram(process_id="fristvakt_innflytting", process_name="Fristvakt fra innflytting (T0)",
                 collaboration_id="samarbeid_fristvakt", participant_id="sak_fristvakt",
                 participant_name="Fristvakt fra innflytting – beboer, bydel og institusjon",
-                lane_rows={U: 0.6, B: len(by_lane[B]) * PITCH, I: (len(by_lane[I]) + 1.1) * PITCH}, prefix="fv",
+                lane_rows={U: 0.8, B: len(by_lane[B]) * PITCH, I: (len(by_lane[I]) + 1.1) * PITCH}, prefix="fv",
                 signals=[T0_SIGNAL],
                 errors=[("feil_botid_nadd", "Botiden er nådd", "botid_nadd", "avslutning", "avslutning")],
                 doc=("Alle frister som regnes fra innflytting (T0), armert fra saken registreres med planlagt T0 og "
@@ -84,6 +84,8 @@ def fristvakt() -> Diagram:
     route_watch_loops(d, [w["key"] for w in WATCHES] + ["botid"])
     s, m = d.nodes["forlenget_botid_nadd"], d.nodes["avklar_botid_igjen"]
     d.flow("fv_b_igjen", s.id, m.id, via=[(s.x, s.cy), (m.cx, s.cy), (m.cx, m.y + m.h)])
+    d.annotate("beboer_samtykke", "frist_samtykke", "Beboerens egen frist: samtykke til informasjonsdeling "
+               "innen T0 + 7 dager. Bydelen følger den opp (Oslostandard, tiltak 1).", U, 2.3, -0.1, width=420)
     return d
 
 

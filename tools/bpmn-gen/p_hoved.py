@@ -22,7 +22,7 @@ def hoved() -> Diagram:
     d = Diagram(process_id="institusjon_til_bolig", process_name="Fra institusjon til bolig",
                 collaboration_id="samarbeid_institusjon_til_bolig", participant_id="sak_institusjon_til_bolig",
                 participant_name="Fra institusjon til bolig – beboer, bydel og institusjon",
-                lane_rows={U: 0.5, B: 2, I: 5}, prefix="hv",
+                lane_rows={U: 0.8, B: 2, I: 5}, prefix="hv",
                 messages=[("melding_opphold_avsluttet", "opphold_avsluttet")],
                 errors=[("feil_botid_nadd", "Botiden er nådd", "botid_nadd", "avslutning", "avslutning")],
                 doc=("Oslo kommunes rutine «Fra institusjon til bolig» (Fellesskriv 3/2021): én sak per beboers opphold "
@@ -99,4 +99,6 @@ def hoved() -> Diagram:
     d.flow("hv_a1", "opphold_endte", "registrer_avslutning")
     d.flow("hv_a2", "registrer_avslutning", "sluttrapport_uten_bolig")
     d.flow("hv_a3", "sluttrapport_uten_bolig", "saken_avsluttet_uten_bolig")
+    d.annotate("beboer_i_oppholdet", "oppholdet", "Beboeren gir samtykke, svarer om livskvalitet og lager kriseplan "
+               "(i «Oppholdet på institusjonen») og ser planen og møtene på Min side.", U, 0.7, -0.1, width=420)
     return d

@@ -19,7 +19,7 @@ def boligavklaring() -> Diagram:
     d = Diagram(process_id="boligavklaring", process_name="Boligavklaring: statusrapport, boligmøte og søknader",
                 collaboration_id="samarbeid_boligavklaring", participant_id="sak_boligavklaring",
                 participant_name="Boligavklaring – beboer, bydel og institusjon",
-                lane_rows={U: 0.6, B: 2, I: 1}, prefix="ba", signals=[MOTE_SIGNAL],
+                lane_rows={U: 0.8, B: 2, I: 1}, prefix="ba", signals=[MOTE_SIGNAL],
                 doc=("Arbeidet frem mot egen bolig under oppholdet (FK 2.1, 2.2). Fristene regnes fra T0 og følges av "
                      "«Fristvakt fra innflytting (T0)»; når bolig er tilbudt, avbrytes boligavklaringen."))
     d.add("boligavklaring_start", "startEvent", "Oppstarten er ferdig", I, 0, 0)
@@ -61,6 +61,8 @@ def boligavklaring() -> Diagram:
     d.flow("ba_7", "boligmote", "boligmote_holdt")
     d.flow("ba_8", "boligmote_holdt", "soknader")
     d.flow("ba_9", "soknader", "soknader_sendt")
+    d.annotate("beboer_statusrapport", "statusrapport", "Statusrapporten skrives sammen med beboeren: «Det skal "
+               "gå klart frem hva som er beboers egne ønsker …» (FK 2.2)", U, 0.6, -0.1, width=420)
     return d
 
 
@@ -68,7 +70,7 @@ def samarbeidsmoter() -> Diagram:
     d = Diagram(process_id="samarbeidsmoter", process_name="Samarbeidsmøter ca. hver annen måned",
                 collaboration_id="samarbeid_samarbeidsmoter", participant_id="sak_samarbeidsmoter",
                 participant_name="Samarbeidsmøter – beboer, bydel og institusjon",
-                lane_rows={U: 0.5, B: 1, I: 2}, prefix="sm", signals=[MOTE_SIGNAL],
+                lane_rows={U: 0.8, B: 1, I: 2}, prefix="sm", signals=[MOTE_SIGNAL],
                 doc=("Faste samarbeidsmøter med bolig som fast tema, omtrent hver annen måned regnet fra forrige "
                      "møte; boligmøtet og utflyttingsmøtet teller som samarbeidsmøter. Institusjonen kaller inn så lenge "
                      "beboer bor der; fra bolig er tildelt eller tilbudt kaller bydelen inn (flagget bolig_tilbudt). "
@@ -123,6 +125,8 @@ def samarbeidsmoter() -> Diagram:
            via=[(g.cx, g.y + g.h), (g.cx, low), (m.cx, low), (m.cx, m.y + m.h)])
     low2 = s.y + s.h + 12
     d.flow("sm_annet", s.id, m.id, via=[(s.cx, s.y + s.h), (s.cx, low2), (m.cx + 12, low2), (m.cx + 12, m.y + m.h - 12)])
+    d.annotate("beboer_i_motene", "samarbeidsmote_institusjon", "Beboeren er med i samarbeidsmøtene; bolig er "
+               "fast tema i hvert møte (FK 2).", U, 4.6, -0.1, width=360)
     return d
 
 
