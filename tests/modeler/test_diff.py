@@ -21,13 +21,15 @@ def test_identical_diagrams_have_no_changes_and_moving_a_shape_is_not_a_change()
 
 
 def test_renamed_task_and_changed_deadline_are_changes_with_details():
-    new = (EVALUERING.replace('name="Frist: evaluering"', 'name="Frist for evalueringen"')
+    old_name = "Frist siste evaluering + 3 måneder"
+    assert f'name="{old_name}"' in EVALUERING
+    new = (EVALUERING.replace(f'name="{old_name}"', 'name="Frist for evalueringen"')
            .replace('frist(siste_evaluering, "P3M")', 'frist(siste_evaluering, "P4M")'))
     changes = _by_id(diagram_diff.diff(EVALUERING, new))
     c = changes["frist_evaluer_plan"]
     assert c.kind == diagram_diff.CHANGED and c.type == "boundaryEvent"
     assert c.aspects == ["name", "timer"]
-    assert "«Frist: evaluering» → «Frist for evalueringen»" in c.details[0]
+    assert f"«{old_name}» → «Frist for evalueringen»" in c.details[0]
     assert '"P4M"' in c.details[1]
     assert set(changes) == {"frist_evaluer_plan"}     # the process around it is not «changed»
 
