@@ -246,7 +246,7 @@ def _for_change(actor: Actor, meeting_id: int, expected_sequence: int | None) ->
 
 def _bump(m: Meeting, values: dict[str, Any]) -> None:
     """SEQUENCE+1 under the optimistic lock: a concurrent change makes this one a 409."""
-    done = db.session.execute(sa.update(Meeting).where(Meeting.id == m.id, Meeting.sequence == m.sequence)
+    done = db.session.connection().execute(sa.update(Meeting).where(Meeting.id == m.id, Meeting.sequence == m.sequence)
                               .values(sequence=m.sequence + 1, updated_at=clock.now(), **values))
     if done.rowcount != 1:
         db.session.rollback()
