@@ -16,6 +16,7 @@ from engine import clock
 from engine.bpmn import lanes
 from engine.extensions import db
 from engine.meetings import ical, kinds
+from engine.notify.mail import MailAttachment, enqueue_mail
 from engine.store.meetings import Meeting
 from engine.store.models import Case, User
 
@@ -69,8 +70,6 @@ def send(m: Meeting, case: Case, link: str | None, *, method: str, to: Sequence[
     people = [(i, u, a) for i, u, a in people if a]
     if not people:
         return 0
-    from engine.notify.mail import MailAttachment, enqueue_mail
-
     title = kinds.BY_KEY[m.kind].title
     word = SUBJECTS["UPDATE" if method == "REQUEST" and m.sequence > 0 else method]
     sent = 0
@@ -86,7 +85,7 @@ def send(m: Meeting, case: Case, link: str | None, *, method: str, to: Sequence[
         if own_link:
             lines += ["", f"Se saken i tilbolig: {own_link}"]
         lines += ["", "Invitasjonen ligger ved som kalenderfil (invitasjon.ics)."]
-        content_type = f"text/calendar; method={method}; charset=utf-8"
+        content_type = f"text/calendar; method={method}"
         enqueue_mail(to_user_id=user_id, to_address=address, kind=f"meeting.{method.lower()}",
                      subject=f"{word}: {title} {when(m.starts_at, m.ends_at)}", text="\n".join(lines),
                      attachments=[MailAttachment("invitasjon.ics", content_type, data)],

@@ -1,7 +1,7 @@
 """Planning a meeting: who may, what is checked, what is recorded; the minutes link it and record attendance."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -22,9 +22,8 @@ def test_the_convenor_plans_the_first_meeting_and_the_change_is_recorded(routine
     m = db.session.get(Meeting, m.id)
     assert (m.kind, m.convenor, m.status, m.sequence) == ("forste_samarbeidsmote", "institusjon", PLANNED, 0)
     # 10:00 in Oslo in January is 09:00 UTC
-    assert clock_mod.as_utc(m.starts_at) == datetime(2026, 1, 20, 9, 0, tzinfo=timezone.utc)
-    parties = {user_id: (party, obliged) for user_id, party, obliged in
-               ((p.user_id, p.party, p.obliged) for p in m.participants)}
+    assert clock_mod.as_utc(m.starts_at) == datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
+    parties = {p.user_id: (p.party, p.obliged) for p in m.participants}
     assert parties == {user("ingrid.bygdoy").id: ("institusjon", False), user("kari.gamleoslo").id: ("bydel", True),
                        user("beboer.test").id: ("beboer", False)}
     ev = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.type == "meeting.planned")).one()
