@@ -152,3 +152,8 @@ def prefill(row, case, data: dict[str, Any]) -> dict[str, Any]:
     if kind is None or planned is None or (row.draft and data.get(kind.date_field)):
         return data
     return {**data, kind.date_field: clock.as_utc(planned.starts_at).astimezone(clock.OSLO).date().isoformat()}
+
+
+def resident_meetings(actor, case) -> list[views.MeetingView]:
+    """Min side: the planned meetings the resident is invited to (PROCESS.md: sees own plan and meetings)."""
+    return [v for v in views.for_case(case) if v.status == "planlagt" and any(p.user_id == actor.user_id for p in v.people)]

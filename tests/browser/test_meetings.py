@@ -4,6 +4,7 @@ bydel's missed duty to attend shows on the case.  ``make screenshots`` refreshes
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -50,7 +51,7 @@ def test_plan_see_download_and_move_a_meeting(page, routine, clock):  # noqa: F8
     # the calendar file, as a download
     with page.expect_download() as got:
         meeting.get_by_role("link", name="Last ned kalenderfil (.ics) Første samarbeidsmøte").click()
-    cal = icalendar.Calendar.from_ical(open(got.value.path(), "rb").read())
+    cal = icalendar.Calendar.from_ical(Path(got.value.path()).read_bytes())
     (ev,) = cal.walk("VEVENT")
     assert str(cal["METHOD"]) == "REQUEST" and int(ev["SEQUENCE"]) == 0
     assert ev.decoded("DTSTART") == datetime(2026, 1, 20, 10, 0, tzinfo=OSLO)
@@ -64,7 +65,7 @@ def test_plan_see_download_and_move_a_meeting(page, routine, clock):  # noqa: F8
     assert "torsdag 22. januar 2026" in page.locator("#meeting-list").inner_text()
     with page.expect_download() as got:
         page.locator("#meeting-list .ics-link").click()
-    (ev,) = icalendar.Calendar.from_ical(open(got.value.path(), "rb").read()).walk("VEVENT")
+    (ev,) = icalendar.Calendar.from_ical(Path(got.value.path()).read_bytes()).walk("VEVENT")
     assert (str(ev["UID"]), int(ev["SEQUENCE"])) == (uid, 1)
 
 

@@ -81,3 +81,17 @@ def test_move_and_cancel_through_the_pages_with_a_stale_form_refused(ctx, routin
     db.session.expire_all()
     done = db.session.get(Meeting, m.id)
     assert (done.status, done.sequence, done.place) == ("avlyst", 2, "Møterom 3")
+
+
+def test_the_resident_sees_the_meetings_they_are_invited_to_on_min_side(ctx, routine, clock):
+    _case_id, task_id = open_first_meeting(routine, clock)
+    m = planning.plan(actor("ingrid.bygdoy"), task_id, plan_input())
+    b = _browser(ctx, "beboer.test")
+    text = b.get("/min-side").get_data(as_text=True)
+    assert 'id="my-meetings"' in text and "Første samarbeidsmøte: tirsdag 20. januar 2026" in text
+    got = b.get(f"/moter/{m.id}/invitasjon.ics")
+    ev = icalendar.Calendar.from_ical(got.data).walk("VEVENT")[0]
+    assert "mailto:beboer.test@tilbolig.test" in [str(a) for a in ev.get("ATTENDEE")]   # their own copy lists them
+    # not invited: nothing on Min side
+    planning.move(actor("ingrid.bygdoy"), m.id, plan_input(who=("kari.gamleoslo",)), 0)
+    assert 'id="my-meetings"' not in b.get("/min-side").get_data(as_text=True)
