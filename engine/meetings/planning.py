@@ -58,6 +58,7 @@ class Checked:
     place: str | None
     video_link: str | None
     user_ids: tuple[int, ...]
+    parties: dict[int, str]         # user id → party, of everyone who may be invited
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def check(case: Case, given: PlanInput, organizer: Actor) -> Checked:
         errors["video"] = ["Videolenken må begynne med https://."]
     if not place and not link:
         errors["sted"] = ["Skriv stedet for møtet eller en videolenke."]
-    allowed = {c.user.id for c in candidates(case)}
+    party_of = {c.user.id: c.party for c in candidates(case)}
+    allowed = set(party_of)
     ids: list[int] = []
     for raw in given.participant_ids:
         try:
@@ -151,7 +153,7 @@ def check(case: Case, given: PlanInput, organizer: Actor) -> Checked:
             errors["deltakere"] = ["Velg deltakere fra listen (bare personer som kan se saken)."]
         elif uid not in ids:
             ids.append(uid)
-    if organizer.user_id not in ids:
+    if organizer.user_id not in ids and organizer.user_id in party_of:
         ids.insert(0, organizer.user_id)       # the convenor is always at their own meeting
     if len(ids) < 2 and "deltakere" not in errors:
         errors["deltakere"] = ["Velg minst én deltaker i tillegg til deg selv."]
@@ -161,7 +163,7 @@ def check(case: Case, given: PlanInput, organizer: Actor) -> Checked:
     ends = datetime.combine(day, end, clock.OSLO)
     if ends - starts > timedelta(hours=MAX_HOURS):
         raise Unprocessable("Møtet kunne ikke lagres.", {"slutt": [f"Et møte kan vare høyst {MAX_HOURS} timer."]})
-    return Checked(clock.as_utc(starts), clock.as_utc(ends), place, link, tuple(ids))
+    return Checked(clock.as_utc(starts), clock.as_utc(ends), place, link, tuple(ids), party_of)
 
 
 # -- the use cases -------------------------------------------------------------------------------
@@ -186,9 +188,9 @@ def plan_context(actor: Actor, task_id: str) -> tuple[OpenTask, Case, list[Candi
     return row, case, candidates(case)
 
 
-def _participants(case: Case, kind: kinds.Kind, ids: Sequence[int]) -> list[MeetingParticipant]:
-    party_of = {c.user.id: c.party for c in candidates(case)}
-    return [MeetingParticipant(user_id=i, party=party_of[i], obliged=kind.obliged == party_of[i]) for i in ids]
+def _participants(checked: Checked, kind: kinds.Kind) -> list[MeetingParticipant]:
+    return [MeetingParticipant(user_id=i, party=checked.parties[i], obliged=kind.obliged == checked.parties[i])
+            for i in checked.user_ids]
 
 
 def plan(actor: Actor, task_id: str, given: PlanInput, link: str | None = None) -> Meeting:
@@ -205,7 +207,7 @@ def plan(actor: Actor, task_id: str, given: PlanInput, link: str | None = None) 
                 kind=kind.key, convenor=row.lane or "", organizer_id=actor.user_id, starts_at=checked.starts_at,
                 ends_at=checked.ends_at, place=checked.place, video_link=checked.video_link, sequence=0,
                 status=PLANNED, created_at=now, updated_at=now)
-    m.participants = _participants(case, kind, checked.user_ids)
+    m.participants = _participants(checked, kind)
     db.session.add(m)
     try:
         db.session.flush()
@@ -266,7 +268,7 @@ def move(actor: Actor, meeting_id: int, given: PlanInput, expected_sequence: int
                   video_link=checked.video_link))
     kind = kinds.BY_KEY[m.kind]
     keep = {p.user_id: p for p in m.participants if p.user_id in checked.user_ids}
-    fresh = {p.user_id: p for p in _participants(case, kind, checked.user_ids)}
+    fresh = {p.user_id: p for p in _participants(checked, kind)}
     m.participants = [keep.get(i) or fresh[i] for i in checked.user_ids]
     db.session.flush()
     invitations.send(m, case, link, method="REQUEST", to=list(checked.user_ids))
