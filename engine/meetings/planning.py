@@ -229,9 +229,8 @@ def get_meeting(actor: Actor, meeting_id: int, action: str = "meeting_read") -> 
     return m, case
 
 
-def _for_change(actor: Actor, meeting_id: int, expected_sequence: int | None) -> tuple[Meeting, Case, OpenTask | None]:
+def _for_change(actor: Actor, meeting_id: int, expected_sequence: int | None) -> tuple[Meeting, Case]:
     m, case = get_meeting(actor, meeting_id, "meeting_change")
-    task = db.session.get(OpenTask, m.task_id)
     allowed = case.status in status.ACTIVE and lanes.capacity(actor, access.parties(case), m.convenor) == Capacity.SELF
     if not allowed:
         access.log(actor, case.id, "meeting_change", granted=False)
@@ -243,7 +242,7 @@ def _for_change(actor: Actor, meeting_id: int, expected_sequence: int | None) ->
     if expected_sequence is not None and expected_sequence != m.sequence:
         db.session.commit()
         raise Conflict(STALE)
-    return m, case, task
+    return m, case
 
 
 def _bump(m: Meeting, values: dict[str, Any]) -> None:
@@ -260,7 +259,7 @@ def move(actor: Actor, meeting_id: int, given: PlanInput, expected_sequence: int
          link: str | None = None) -> Meeting:
     """Move (or otherwise change) a planned meeting: an update (SEQUENCE+1, same UID) to every
     participant; someone taken off the list gets a cancellation."""
-    m, case, _task = _for_change(actor, meeting_id, expected_sequence)
+    m, case = _for_change(actor, meeting_id, expected_sequence)
     organizer = db.session.get(User, m.organizer_id)
     checked = check(case, given, access.actor_for(organizer) if organizer else actor)
     before = [p.user_id for p in m.participants]
@@ -282,7 +281,7 @@ def move(actor: Actor, meeting_id: int, given: PlanInput, expected_sequence: int
 
 def cancel(actor: Actor, meeting_id: int, expected_sequence: int | None, link: str | None = None) -> Meeting:
     """Cancel a planned meeting: ``METHOD:CANCEL`` to every participant; a new one may then be planned."""
-    m, case, _task = _for_change(actor, meeting_id, expected_sequence)
+    m, case = _for_change(actor, meeting_id, expected_sequence)
     _bump(m, dict(status=CANCELLED))
     invitations.send(m, case, link, method="CANCEL", to=[p.user_id for p in m.participants])
     _record(case.id, actor, m, "meeting.cancelled")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from engine import clock
-from engine.errors import Conflict, Unprocessable
+from engine.errors import Conflict, Forbidden, Unprocessable
 from engine.meetings import kinds, planning, views
 from engine.web.i18n import _
 from engine.web.page_base import bp, require_actor
@@ -88,6 +88,8 @@ def move_meeting(meeting_id: int):
     """«Flytt møtet»: a new time, place or list of participants; an update goes to everyone."""
     actor = require_actor()
     view, case = _meeting_view(actor, meeting_id)
+    if not view.may_change:
+        raise Forbidden(_("Bare den som kaller inn til møtet kan flytte det, og bare mens det er planlagt."))
     candidates = planning.candidates(case)
     action = url_for("pages.move_meeting", meeting_id=meeting_id)
     if request.method == "GET":

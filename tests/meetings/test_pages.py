@@ -95,3 +95,10 @@ def test_the_resident_sees_the_meetings_they_are_invited_to_on_min_side(ctx, rou
     # not invited: nothing on Min side
     planning.move(actor("ingrid.bygdoy"), m.id, plan_input(who=("kari.gamleoslo",)), 0)
     assert 'id="my-meetings"' not in b.get("/min-side").get_data(as_text=True)
+
+
+def test_only_the_convenor_opens_the_move_form(ctx, routine, clock):
+    _case_id, task_id = open_first_meeting(routine, clock)
+    m = planning.plan(actor("ingrid.bygdoy"), task_id, plan_input())
+    assert _browser(ctx, "kari.gamleoslo").get(f"/moter/{m.id}/endre").status_code == 403
+    assert _browser(ctx, "ola.grunerlokka").get(f"/moter/{m.id}/endre").status_code == 404
