@@ -2,7 +2,7 @@
 
 Why not through the workflow: planning a meeting does not step the process (the minutes task stays
 open until the meeting is held), so the change is written with ``record_case_changes`` — audit row
-and change hooks (notifications, webhooks) in the same transaction as the meeting rows and the
+and change hooks (notifications, report facts) in the same transaction as the meeting rows and the
 invitation mails in the outbox.  A crash before the commit loses all of it; after it, the worker
 sends each mail exactly once.
 
