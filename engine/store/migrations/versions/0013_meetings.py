@@ -1,7 +1,7 @@
 """meetings: planned meetings of a case and their participants (issue 17)
 
 Revision ID: 0013_meetings
-Revises: 0011_notify
+Revises: 0014_drafts
 Create Date: 2026-11-28 16:10:00
 
 Written by hand; runs on SQLite and PostgreSQL.  ``meetings`` holds one planned meeting per minutes
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0013_meetings'
-down_revision = '0011_notify'
+down_revision = '0014_drafts'
 branch_labels = None
 depends_on = None
 
