@@ -97,3 +97,17 @@ def test_a_rolled_back_plan_sends_nothing(smtp_app, smtp_server, routine, clock)
         pass
     delivery.deliver_due()
     assert _by_recipient(smtp_server.messages) == {}
+
+
+def test_a_meeting_change_is_one_mail_per_participant_and_the_bell_still_rings(smtp_app, smtp_server, routine, clock):
+    """The invitation is the e-mail: notify's hook rings the bell for the meeting but sends no second
+    «Du er invitert» mail (nor a digest line) beside the .ics."""
+    from engine.extensions import db
+    from engine.store.notify import Notification
+    _case_id, task_id = open_first_meeting(routine, clock)
+    planning.plan(actor("ingrid.bygdoy"), task_id, plan_input(start="10:00", end="11:30"), "http://tilbolig.test/saker/1")
+    delivery.deliver_due()
+    assert len(smtp_server.messages) == 3
+    assert all(any(p.get_content_type() == "text/calendar" for p in m.walk()) for m in smtp_server.messages)
+    rung = db.session.query(Notification).filter(Notification.kind == "meeting.planned").all()
+    assert rung and all(n.mail == "none" for n in rung)
