@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from engine.cases import unit_of_work
     from engine.events import hooks as event_hooks
     from engine.extensions import db, migrate
+    from engine.meetings import minutes as meeting_minutes
     from engine.notify import hooks as notify_hooks
     from engine.processes import runtime_state
     from engine.reports import facts as report_facts
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     survey.init_app(app)            # the yearly livskvalitet survey: deadline marks, frozen report, start on tick
     report_facts.install(unit_of_work.hooks(app), readmission.make_link(readmission.link_key(
         app.config.get("SECRET_KEY") or "", app.config.get("RESIDENT_LINK_KEY"))))   # the report's facts (#16)
+    meeting_minutes.install(unit_of_work.hooks(app))   # completing the minutes marks the planned meeting held (#17)
     web.init_app(app)               # error handlers, JSON API, pages, console, webhooks in, timers API
     cli.init_app(app)               # flask deploy | seed | worker | timers | deadlines | admin | webhooks …
     scheduler.init_app(app)         # the in-process ticker (only when SCHEDULER_ENABLED)

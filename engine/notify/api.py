@@ -59,16 +59,18 @@ def mail_text(kind: str, link: str) -> tuple[str, str]:
 
 
 def notify_users(user_ids: Iterable[int], kind: str, case_id: int | None, link: str, dedup_key: str,
-                 task_id: str | None = None) -> list[int]:
+                 task_id: str | None = None, mail: bool = True) -> list[int]:
     """Add a notification for each user (once per user and ``dedup_key``); queue their e-mail.
 
     In the caller's transaction (no commit).  Immediate e-mail goes to the mail outbox now; a digest
     user's notification waits for the worker's daily digest.  Returns the users notified anew.
+    ``mail=False`` is for events whose own e-mail is already sent by their owner (a meeting's
+    invitation carries the .ics): the bell rings, but nobody gets a second mail or a digest line.
     """
     ids = sorted({int(u) for u in user_ids})
     if not ids:
         return []
-    mailing = bool(current_app.config.get("MAIL_ENABLED"))
+    mailing = mail and bool(current_app.config.get("MAIL_ENABLED"))
     choices = mail_choices(ids)
     now = clock.now()
     mark = {IMMEDIATE: QUEUED, DIGEST: DIGEST, OFF: NONE}

@@ -34,12 +34,13 @@ MEETING_TYPES = ("meeting.planned", "meeting.moved", "meeting.cancelled")
 HANDLED = frozenset({"task.created", "task.assigned", "deadline.overdue", "comment.mentioned", *MEETING_TYPES})
 
 
-def send(users: list[Person], kind: str, case_id: int, staff_link: str, dedup_key: str, task_id: str | None = None) -> None:
+def send(users: list[Person], kind: str, case_id: int, staff_link: str, dedup_key: str, task_id: str | None = None,
+         mail: bool = True) -> None:
     by_link: dict[str, list[int]] = defaultdict(list)
     for u in users:
         by_link[recipients.link_for(u, case_id, staff_link)].append(u.id)
     for link, ids in by_link.items():
-        notify_users(ids, kind, case_id, link, dedup_key, task_id=task_id)
+        notify_users(ids, kind, case_id, link, dedup_key, task_id=task_id, mail=mail)
 
 
 def task_owners(parties: Any, task_id: str) -> list[Person]:
@@ -91,7 +92,8 @@ def on_changes(case_id: int, changes: list[Change]) -> None:
             meeting = data.get("meeting_id")
             version = data.get("sequence", clock.now().isoformat())
             send(recipients.readers(parties, data.get("user_ids") or []), ch.type, case_id,
-                  str(data.get("link") or f"/saker/{case_id}#mote-{meeting}"), f"meeting:{meeting}:{ch.type}:{version}")
+                  str(data.get("link") or f"/saker/{case_id}#mote-{meeting}"), f"meeting:{meeting}:{ch.type}:{version}",
+                  mail=False)     # the meeting's own invitation (with the .ics) is the e-mail
     groups: dict[tuple[str, ...], list[Person]] = defaultdict(list)
     for user_id, task_ids in opened.items():
         groups[tuple(task_ids)].append(people[user_id])

@@ -30,7 +30,7 @@ from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.errors import Forbidden
 from engine.extensions import db
-from engine.reports import anonymity
+from engine.reports import anonymity, meeting_duty
 from engine.reports.readmission import WINDOWS, add_years
 from engine.store.models import Case, Organisation
 from engine.store.report_facts import LATE, MISSED, ON_TIME, OPEN, VOID, CaseFact, DeadlineRecord, DeadlineRollup, MeetingRecord
@@ -229,6 +229,7 @@ class Report:
     meetings: list[Meeting]
     readmissions: list[Readmission]
     organisations: dict[int, str]
+    duty: list[meeting_duty.Absence] = field(default_factory=list)   # obliged party absent (#17)
 
 
 def _rows(keys: Iterable[Any]) -> dict[Any, Row]:
@@ -435,7 +436,8 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
         by_period=[months[k].finish(s) for k in sorted(months)],
         total=total.finish(s), durations=durations, followup=followup, followup_within=within_out,
         endings=endings, meetings=_meetings(scope, f, now, keys), readmissions=readmissions,
-        organisations=organisations)
+        organisations=organisations,
+        duty=meeting_duty.absences([*_org_clause(MeetingRecord, scope, f), *_between(MeetingRecord.held_on, f)], s))
     if log:
         access.log(actor, None, log)
         db.session.commit()

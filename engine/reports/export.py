@@ -35,6 +35,7 @@ ENDING_NAMES = {"bolig": "Flyttet til bolig", "uten_bolig": "Avsluttet uten boli
                 "avbrutt": "Avbrutt", "tsb": "Behandling (TSB)", "annen_institusjon": "Annen institusjon", "dod": "Død",
                 "utskrevet_uten_bolig": "Utskrevet uten bolig", "midlertidig_botilbud": "Midlertidig botilbud",
                 "botid_nadd": "Botid nådd"}
+PARTY_NAMES = {"bydel": "Bydelen", "institusjon": "Institusjonen"}
 STATE_NAMES = {"on_time": "I tide", "late": "For sent", "missed": "Ikke gjort innen fristen", "open": "Ikke forfalt"}
 
 
@@ -104,6 +105,9 @@ def tables(report: Report, t: Callable[[str], str]) -> list[Table]:
                 None if m.held_by_deadline is None and m.key == "samarbeidsmote" else cell(m.held_by_deadline),
                 cell(m.held), shown(_share(m.bydel)), shown(_share(m.institusjon)), shown(_share(m.beboer))]
                for m in report.meetings]),
+        Table("plikt", t("Part som plikter å delta, men ikke deltok"),
+              [t("Organisasjon"), t("Part"), t("Møter med plikt, holdt"), t("Ikke deltatt")],
+              [[org(a.organisation_id), t(PARTY_NAMES[a.party]), cell(a.held), cell(a.missed)] for a in report.duty]),
         Table("reinnleggelser", t("Tilbake på institusjon etter utflytting til bolig"),
               [t("Innen"), t("Flyttet til bolig (hele perioden bak seg)"), t("Tilbake på institusjon"), t("Andel (%)")],
               [[f"{r.years} {t('år')}", cell(r.moved),

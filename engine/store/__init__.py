@@ -2,4 +2,4 @@
 
 Importing the package loads every model module, so the metadata (and Alembic) sees every table.
 """
-from engine.store import auth, collab, consent, models, notify, report_facts, timers, webhooks  # noqa: F401
+from engine.store import auth, collab, consent, meetings, models, notify, report_facts, timers, webhooks  # noqa: F401

@@ -24,6 +24,7 @@ from engine.web import (  # noqa: F401,E501  (their routes are on the pages blue
     pages,
     pages_case,
     pages_consent,
+    pages_meetings,
     pages_task,
     reports_pages,
     survey_pages,

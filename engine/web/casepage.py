@@ -155,6 +155,12 @@ def describe(e: AuditEvent, names: dict[str, str], people: dict[int, str],
         return _("En administrator rettet saken.")
     if e.type.startswith("consent."):
         return withheld.describe_event(e.type, who, d, bool(e.on_behalf_of_id))
+    if e.type == "meeting.planned":
+        return _("%(who)s planla møtet til «%(what)s» og sendte invitasjoner.", who=who, what=what)
+    if e.type == "meeting.moved":
+        return _("%(who)s flyttet møtet til «%(what)s» og sendte oppdaterte invitasjoner.", who=who, what=what)
+    if e.type == "meeting.cancelled":
+        return _("%(who)s avlyste møtet til «%(what)s».", who=who, what=what)
     return None
 
 

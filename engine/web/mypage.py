@@ -18,7 +18,7 @@ from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.cases import visibility
 from engine.store.models import Case
-from engine.web import casepage, withheld
+from engine.web import casepage, pages_meetings, withheld
 
 #: Dates of the stay the resident is told about, in the order they happen (case data keys).
 DATES = ("innflytting", "bolig_tilbudt_dato", "planlagt_utflytting", "utflytting")
@@ -63,4 +63,5 @@ def case_view(actor: Actor, c: Case) -> dict[str, Any]:
     return {"case": c, "tasks": cases.list_tasks(actor, c.id),
             "deadlines": [d for d in dls if not d.overdue] + [d for d in dls if d.overdue],
             "done": [d for d in done if d], "dates": dates, "answers": list(reversed(answers)),
-            "status": casepage.status_word(c), "consent": withheld.summary(rd.grant, rd.consent_state)}
+            "status": casepage.status_word(c), "consent": withheld.summary(rd.grant, rd.consent_state),
+            "meetings": pages_meetings.resident_meetings(actor, c)}

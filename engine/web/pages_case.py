@@ -14,7 +14,7 @@ from engine.bpmn import lanes, spec
 from engine.errors import Forbidden, FormInvalid, Unprocessable
 from engine.processes import deployments
 from engine.store.models import Organisation, ProcessVersion
-from engine.web import casepage, collab_view, formrender, listing, mypage
+from engine.web import casepage, collab_view, formrender, listing, mypage, pages_meetings
 from engine.web.i18n import _, format_date
 from engine.web.page_base import bp, require_actor
 
@@ -65,7 +65,7 @@ def _case_page(actor, c, move: dict | None = None, status: int = 200, collab_sta
     printing = request.args.get("utskrift") == "1" and not move
     return render_template("pages/case.html", actionable=actionable, move=move or {}, printing=printing,
                            now=clock.now(), may_move=actor.is_caseworker and _deadline_changes() is not None and not printing,
-                           **view), status
+                           **view, **pages_meetings.case_context(actor, c, view["tasks"])), status
 
 
 def _deadline_changes():

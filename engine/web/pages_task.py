@@ -17,7 +17,7 @@ from engine.access import users as user_lookup
 from engine.bpmn import lanes
 from engine.cases import visibility, worklist
 from engine.errors import Conflict, FormInvalid
-from engine.web import collab_fields, collab_view, formrender
+from engine.web import collab_fields, collab_view, formrender, pages_meetings
 from engine.web.collab_fields import field_files
 from engine.web.i18n import _
 from engine.web.page_base import bp, require_actor
@@ -52,6 +52,7 @@ def _render(row, case, actor, data: dict, errors: dict | None = None, status: in
     orphans = [(p, m) for p, ms in (errors or {}).items() if p != "_" and p not in known_paths for m in ms]
     claimer = user_lookup.get(row.claimed_by_id) if row.claimed_by_id not in (None, actor.user_id) else None
     return render_template("pages/task.html", task=row, case=case, fields=fields, errors=errors or {},
+                           meeting=pages_meetings.task_meeting(actor, row, case),
                            general_errors=general + [m for _p, m in orphans], schema=schema,
                            on_behalf=cap == lanes.Capacity.ON_BEHALF, may_act=cap is not None,
                            error_list=formrender.error_list(fields), claimer=claimer,
@@ -78,7 +79,8 @@ CONFIRM = "_likevel"
 def task(task_id: str):
     actor = require_actor()
     row, case = cases.get_task(actor, task_id)
-    return _render(row, case, actor, _initial(row, case, cases.task_schema(row, case), actor))
+    data = _initial(row, case, cases.task_schema(row, case), actor)
+    return _render(row, case, actor, pages_meetings.prefill(row, case, data))
 
 
 def _stale(actor, task_id: str, refusal: Conflict):
