@@ -83,7 +83,7 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 7) -> list[t
     from engine.access.rules import actor_for
     from engine.extensions import db
     from engine.processes import deployments
-    from engine.reports import compliance
+    from engine.reports import compliance, drilldown
     from engine.store.models import User
 
     url = os.environ.get("TILBOLIG_BENCH_PG", DEFAULT_URL)
@@ -113,7 +113,7 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 7) -> list[t
                     ("Velferdsetaten, last 12 months", lambda: compliance.build(city, year, log=None)),
                     ("leader (one bydel), all years", lambda: compliance.build(leader, compliance.Filters(), log=None)),
                     ("leader, last 12 months", lambda: compliance.build(leader, year, log=None)),
-                    ("leader, drill-down (late plans)", lambda: compliance.drilldown(
+                    ("leader, drill-down (late plans)", lambda: drilldown.drilldown(
                         leader, compliance.Filters(deadline="plan_for_oppholdet"), state="late"))):
                 p50, worst = _time(fn, reps)
                 out.append((f"{cases // 1000}k cases / {rows // 1000}k deadlines: {name}", p50, worst))

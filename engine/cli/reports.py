@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from engine.reports import facts, readmission
+from engine.reports import backfill, readmission
 
 
 @click.group("reports")
@@ -16,7 +16,7 @@ def reports_group() -> None:
 def backfill_cmd() -> None:
     """Lag rapportens fakta for saker som fantes før rapporten (trygt å kjøre flere ganger)."""
     key = readmission.link_key(current_app.config.get("SECRET_KEY") or "", current_app.config.get("RESIDENT_LINK_KEY"))
-    counts = facts.backfill(readmission.make_link(key))
+    counts = backfill.backfill(readmission.make_link(key))
     click.echo(f"{counts['cases']} saker fikk fakta; {counts['skipped']} hadde dem fra før.")
 
 

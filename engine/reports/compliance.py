@@ -26,14 +26,24 @@ import sqlalchemy as sa
 
 from engine import clock
 from engine.access import rules as access
-from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
-from engine.errors import Forbidden
 from engine.extensions import db
 from engine.reports import anonymity, meeting_duty
 from engine.reports.readmission import WINDOWS, add_years
-from engine.store.models import Case, Organisation
-from engine.store.report_facts import LATE, MISSED, ON_TIME, OPEN, VOID, CaseFact, DeadlineRecord, DeadlineRollup, MeetingRecord
+from engine.reports.report_filters import (  # noqa: F401  (Scope, may_view, scope_for, STATES: the report's vocabulary)
+    STATES,
+    Filters,
+    Scope,
+    between,
+    case_where,
+    deadline_where,
+    may_view,
+    org_clause,
+    scope_for,
+    state_expr,
+)
+from engine.store.models import Organisation
+from engine.store.report_facts import LATE, OPEN, VOID, CaseFact, DeadlineRecord, DeadlineRollup, MeetingRecord
 
 #: The deadlines of PROCESS.md in the order of the routine (README «Deadlines»).
 DEADLINES = ("innflytting", "samtykke", "bydelskontakter", "plan_for_oppholdet", "kartlegging",
@@ -42,82 +52,8 @@ DEADLINES = ("innflytting", "samtykke", "bydelskontakter", "plan_for_oppholdet",
 #: Meetings, and the deadline that makes each one due (the recurring samarbeidsmøte has none).
 MEETINGS = (("forste_samarbeidsmote", "forste_samarbeidsmote"), ("samarbeidsmote", None),
             ("boligmote", "boligmote"), ("utflyttingsmote", "utflyttingsmote"), ("oppfolgingsmote", "oppfolgingsmote"))
-STATES = (ON_TIME, LATE, MISSED, OPEN)
 FOLLOWUP_DAYS = 28          # «booppfølger within 4 weeks of T1»
 DIMENSIONS = ("frist", "bydel", "institusjon", "periode")
-ROLES = (lanes.LEDER, lanes.PROSESSEIER, lanes.ADMINISTRATOR, lanes.VELFERDSETATEN)
-CITY_ROLES = (lanes.PROSESSEIER, lanes.ADMINISTRATOR, lanes.VELFERDSETATEN)
-
-
-# -- who sees what --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one viewer's report covers: one organisation (with drill-down) or all, suppressed."""
-
-    organisation_id: int | None     # None: every organisation
-    suppress: bool
-    drilldown: bool
-
-
-def may_view(actor: Actor) -> bool:
-    return any(actor.has(r) for r in ROLES) and (not actor.has(lanes.LEDER) or actor.organisation_id is not None
-                                                 or any(actor.has(r) for r in CITY_ROLES))
-
-
-def scope_for(actor: Actor, city: bool = False) -> Scope:
-    """The viewer's scope; ``city`` asks for the cross-organisation view when the viewer has both."""
-    is_leader = actor.has(lanes.LEDER) and actor.organisation_id is not None
-    is_city = any(actor.has(r) for r in CITY_ROLES)
-    if is_leader and not (city and is_city):
-        return Scope(actor.organisation_id, suppress=False, drilldown=True)
-    if is_city:
-        return Scope(None, suppress=True, drilldown=False)
-    raise Forbidden("Du har ikke tilgang til rapporten.")
-
-
-# -- filters --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Period (inclusive Oslo dates), one bydel, one institution, one deadline."""
-
-    start: date | None = None
-    end: date | None = None
-    bydel_id: int | None = None
-    institution_id: int | None = None
-    deadline: str | None = None
-
-
-def _org_clause(cols: Any, scope: Scope, f: Filters) -> list[Any]:
-    out = []
-    if scope.organisation_id is not None:
-        out.append(sa.or_(cols.bydel_id == scope.organisation_id, cols.institution_id == scope.organisation_id))
-    if f.bydel_id is not None:
-        out.append(cols.bydel_id == f.bydel_id)
-    if f.institution_id is not None:
-        out.append(cols.institution_id == f.institution_id)
-    return out
-
-
-def _between(col: Any, f: Filters) -> list[Any]:
-    return ([col >= f.start] if f.start else []) + ([col <= f.end] if f.end else [])
-
-
-def _state(now: datetime) -> Any:
-    d = DeadlineRecord
-    return sa.case((d.state.in_((ON_TIME, LATE)), d.state), (d.due_at <= now, sa.literal(MISSED)),
-                   else_=sa.literal(OPEN))
-
-
-def _deadline_where(scope: Scope, f: Filters) -> list[Any]:
-    d = DeadlineRecord
-    where = [d.state != VOID, *_org_clause(d, scope, f), *_between(d.due_date, f)]
-    if f.deadline:
-        where.append(d.deadline_key == f.deadline)
-    return where
 
 
 # -- the figures ----------------------------------------------------------------------------------
@@ -273,7 +209,7 @@ def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str,
     deadline rows (any other period), plus one small look-up of deadlines past due whose timer
     has not fired yet (they count as missed).  ``days_late`` is 0 except for late ones."""
     d = DeadlineRecord
-    where = _deadline_where(scope, f)
+    where = deadline_where(scope, f)
     keys: dict[str, Row] = _rows(DEADLINES if not f.deadline else (f.deadline,))
     bydeler: dict[int, Row] = {}
     insts: dict[int, Row] = {}
@@ -294,13 +230,13 @@ def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str,
     if rollup_months is not None:   # whole months: the counters kept with every step, summed per dimension
         r = DeadlineRollup
         first, last = rollup_months
-        rwhere = [r.state != VOID, *_org_clause(r, scope, f)]
+        rwhere = [r.state != VOID, *org_clause(r, scope, f)]
         rwhere += ([r.due_month >= first] if first else []) + ([r.due_month <= last] if last else [])
         if f.deadline:
             rwhere.append(r.deadline_key == f.deadline)
         sources.append((r, sa.func.sum(r.n), rwhere))
     for edge in edges:              # the days of a partly covered month: the deadline rows themselves
-        ewhere = [d.state != VOID, *_org_clause(d, scope, f), *_between(d.due_date, edge)]
+        ewhere = [d.state != VOID, *org_clause(d, scope, f), *between(d.due_date, edge)]
         if f.deadline:
             ewhere.append(d.deadline_key == f.deadline)
         sources.append((d, sa.func.count(), ewhere))
@@ -327,11 +263,6 @@ def _deadline_tables(scope: Scope, f: Filters, now: datetime) -> tuple[dict[str,
     return keys, bydeler, insts, months, total
 
 
-def _case_where(scope: Scope, f: Filters) -> list[Any]:
-    c = CaseFact
-    return [c.t1.is_not(None), *_org_clause(c, scope, f), *_between(c.t1, f)]
-
-
 def _hist(column: Any, where: list[Any]) -> dict[int, int]:
     return {r[0]: r[1] for r in db.session.connection().execute(
         sa.select(column, sa.func.count()).where(*where, column.is_not(None)).group_by(column))}
@@ -348,7 +279,7 @@ def _duration(key: str, hist: dict[int, int], suppress: bool) -> Duration:
 
 def _meetings(scope: Scope, f: Filters, now: datetime, keys: dict[str, Row]) -> list[Meeting]:
     m = MeetingRecord
-    where = [*_org_clause(m, scope, f), *_between(m.held_on, f)]
+    where = [*org_clause(m, scope, f), *between(m.held_on, f)]
     stats: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
 
     def yes(col: Any) -> Any:
@@ -394,7 +325,7 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
     s = scope.suppress
     today = now.astimezone(clock.OSLO).date()
     c = CaseFact
-    cw = _case_where(scope, f)
+    cw = case_where(scope, f)
     durations = [_duration("opphold", _hist(c.stay_days, cw), s),
                  _duration("tilbud_til_utflytting", _hist(c.offer_days, cw), s),
                  _duration("overgang", _hist(c.transition_days, cw), s)]
@@ -437,53 +368,8 @@ def build(actor: Actor, f: Filters, *, city: bool = False, now: datetime | None 
         total=total.finish(s), durations=durations, followup=followup, followup_within=within_out,
         endings=endings, meetings=_meetings(scope, f, now, keys), readmissions=readmissions,
         organisations=organisations,
-        duty=meeting_duty.absences([*_org_clause(MeetingRecord, scope, f), *_between(MeetingRecord.held_on, f)], s))
+        duty=meeting_duty.absences([*org_clause(MeetingRecord, scope, f), *between(MeetingRecord.held_on, f)], s))
     if log:
         access.log(actor, None, log)
         db.session.commit()
     return report
-
-
-# -- drill-down -----------------------------------------------------------------------------------
-
-
-@dataclass
-class CaseLine:
-    case_id: int
-    resident_name: str
-    bydel_id: int
-    institution_id: int
-    deadline: str
-    due_date: date
-    kept_at: datetime | None
-    days_late: int | None
-    state: str
-
-
-def drilldown(actor: Actor, f: Filters, *, state: str | None = None, month: str | None = None,
-              now: datetime | None = None, limit: int = 500) -> list[CaseLine]:
-    """The deadline instances behind one cell — only for a viewer with drill-down, only cases they are party to.
-
-    Every case listed is a read of it and is written to the access log (``report_cases``).
-    """
-    scope = scope_for(actor)
-    if not scope.drilldown:
-        access.log(actor, None, "report_cases", granted=False)
-        db.session.commit()
-        raise Forbidden("Oversikten over saker bak tallene er bare for ledere i organisasjonen som har sakene.")
-    now = now or clock.now()
-    d = DeadlineRecord
-    st = _state(now)
-    where = [*_deadline_where(scope, f), Case.id == d.case_id,
-             sa.or_(Case.bydel_id == actor.organisation_id, Case.institution_id == actor.organisation_id)]
-    if state in STATES:
-        where.append(st == state)
-    if month:
-        where.append(d.due_month == month)
-    rows = db.session.connection().execute(
-        sa.select(d.case_id, Case.resident_name, d.bydel_id, d.institution_id, d.deadline_key, d.due_date, d.kept_at,
-                  d.days_late, st).where(*where).order_by(d.due_date, d.case_id, d.deadline_key).limit(limit)).all()
-    lines = [CaseLine(r[0], r[1], r[2], r[3], r[4], r[5], clock.as_utc(r[6]) if r[6] else None, r[7], r[8])
-             for r in rows]
-    access.log_listed(actor, [ln.case_id for ln in lines], "report_cases")
-    return lines

@@ -66,7 +66,7 @@ ENDING_STEPS = ("sluttrapport", "sluttrapport_uten_bolig")
 LinkFn = Callable[[int, dict[str, Any]], str | None]
 
 
-def _conn() -> Any:
+def connection() -> Any:
     return db.session.connection()
 
 
@@ -122,22 +122,22 @@ def install(registry: Any, link: LinkFn) -> None:
 
 def project(case_id: int, changes: list[Change], link: LinkFn, now: datetime) -> None:
     """Bring the case's facts in line with this change (inside the caller's transaction)."""
-    case = _conn().execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
+    case = connection().execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
                            .where(Case.id == case_id)).first()
     if case is None:
         return
-    _project_deadlines(case_id, case, changes, now)
-    _project_case(case_id, case, changes, link, now)
-    _project_meetings(case_id, case, changes)
+    project_deadlines(case_id, case, changes, now)
+    project_case(case_id, case, changes, link, now)
+    project_meetings(case_id, case, changes)
 
 
-def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime) -> None:
+def project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime) -> None:
     timers: dict[str, tuple[str | None, datetime]] = {}
-    for key, element_id, host, due in _conn().execute(
+    for key, element_id, host, due in connection().execute(
             sa.select(Timer.deadline_key, Timer.element_id, Timer.host_element_id, Timer.due_at)
             .where(Timer.case_id == case_id, Timer.kind == "deadline", Timer.due_at.is_not(None))):
         timers.setdefault(key or element_id, (host, clock.as_utc(due)))
-    pending = list(_conn().execute(
+    pending = list(connection().execute(
         sa.select(DeadlineRecord.id, DeadlineRecord.deadline_key, DeadlineRecord.step, DeadlineRecord.due_at,
                   DeadlineRecord.state, DeadlineRecord.seq)
         .where(DeadlineRecord.case_id == case_id, DeadlineRecord.state.in_(PENDING)).order_by(DeadlineRecord.seq)))
@@ -151,7 +151,7 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
                 fired[key] = clock.as_utc(datetime.fromisoformat(data["due_at"]))
     seqs: dict[str, int] = {}
     if timers or fired:
-        seqs = {r[0]: r[1] for r in _conn().execute(
+        seqs = {r[0]: r[1] for r in connection().execute(
             sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
             .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
     matched_timer: set[str] = set()
@@ -160,11 +160,11 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
         step_done = next((at_ch for element, at_ch in done if element == row.step), None)
         if step_done is not None:
             state, late = kept(due, now)
-            _update(row.id, kept_at=now, state=state, days_late=late)
+            update_record(row.id, kept_at=now, state=state, days_late=late)
             done = [d for d in done if d[1] is not step_done]   # one completion keeps one deadline
             continue
         if row.deadline_key in fired and row.state == OPEN:
-            _update(row.id, state=MISSED)
+            update_record(row.id, state=MISSED)
             fired.pop(row.deadline_key)
             matched_timer.add(row.deadline_key)
             continue
@@ -172,21 +172,21 @@ def _project_deadlines(case_id: int, case: Any, changes: list[Change], now: date
             continue
         current = timers.get(row.deadline_key)
         if current is None:
-            _update(row.id, state=VOID)                          # gone without firing, step not done
+            update_record(row.id, state=VOID)                    # gone without firing, step not done
             continue
         matched_timer.add(row.deadline_key)
         host, new_due = current
         if new_due != due or (host and host != row.step):
             d = due_day(new_due)
-            _update(row.id, due_at=new_due, due_date=d, due_month=_month(d), step=host or row.step)
+            update_record(row.id, due_at=new_due, due_date=d, due_month=_month(d), step=host or row.step)
     inserts = []
     for key, (host, due) in timers.items():
         if key not in matched_timer:
-            inserts.append(_new_row(case_id, case, key, host, due, seqs, OPEN))
+            inserts.append(new_row(case_id, case, key, host, due, seqs, OPEN))
     for key, due in fired.items():                                # armed and fired within one step
-        inserts.append(_new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED))
+        inserts.append(new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED))
     if inserts:
-        _insert(inserts)
+        insert_records(inserts)
 
 
 def _step_of(changes: list[Change], key: str) -> str | None:
@@ -196,7 +196,7 @@ def _step_of(changes: list[Change], key: str) -> str | None:
     return None
 
 
-def _new_row(case_id: int, case: Any, key: str, step: str | None, due: datetime, seqs: dict[str, int],
+def new_row(case_id: int, case: Any, key: str, step: str | None, due: datetime, seqs: dict[str, int],
              state: str) -> dict[str, Any]:
     seqs[key] = seqs.get(key, 0) + 1
     d = due_day(due)
@@ -214,10 +214,10 @@ def _bucket(key: str, bydel: int, inst: int, month: str, state: str, days_late: 
     return (key, bydel, inst, month, state, days_late or 0)
 
 
-def _update(record_id: int, **values: Any) -> None:
+def update_record(record_id: int, **values: Any) -> None:
     """Change one deadline row and move its count from the old rollup bucket to the new one."""
-    old = _conn().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
-    _conn().execute(sa.update(DeadlineRecord).where(DeadlineRecord.id == record_id).values(**values))
+    old = connection().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
+    connection().execute(sa.update(DeadlineRecord).where(DeadlineRecord.id == record_id).values(**values))
     if old is None:
         return
     before = _bucket(*old)
@@ -227,8 +227,8 @@ def _update(record_id: int, **values: Any) -> None:
         bump({before: -1, after: +1})
 
 
-def _insert(rows: list[dict[str, Any]]) -> None:
-    _conn().execute(sa.insert(DeadlineRecord), rows)
+def insert_records(rows: list[dict[str, Any]]) -> None:
+    connection().execute(sa.insert(DeadlineRecord), rows)
     deltas: dict[Bucket, int] = {}
     for r in rows:
         b = _bucket(r["deadline_key"], r["bydel_id"], r["institution_id"], r["due_month"], r["state"], r["days_late"])
@@ -242,7 +242,7 @@ def bump(deltas: dict[Bucket, int]) -> None:
             for b, d in deltas.items() if d]
     if not rows:
         return
-    conn = _conn()
+    conn = connection()
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
@@ -258,7 +258,7 @@ ROLLUP_KEY = ("deadline_key", "bydel_id", "institution_id", "due_month", "state"
 def rebuild_rollup() -> None:
     """Count the rollup afresh from ``deadline_records`` (after a bulk load or a backfill)."""
     d = DeadlineRecord
-    conn = _conn()
+    conn = connection()
     late = sa.func.coalesce(d.days_late, sa.literal_column("0"))   # one expression: PostgreSQL compares the text
     conn.execute(sa.delete(DeadlineRollup))
     conn.execute(sa.insert(DeadlineRollup).from_select(
@@ -267,8 +267,8 @@ def rebuild_rollup() -> None:
         .group_by(d.deadline_key, d.bydel_id, d.institution_id, d.due_month, d.state, late)))
 
 
-def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, now: datetime) -> None:
-    fact = _conn().execute(sa.select(CaseFact).where(CaseFact.case_id == case_id)).mappings().first()
+def project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, now: datetime) -> None:
+    fact = connection().execute(sa.select(CaseFact).where(CaseFact.case_id == case_id)).mappings().first()
     old = dict(fact) if fact else {}
     new = dict(old)
     anchors = case.anchors or {}
@@ -295,9 +295,9 @@ def _project_case(case_id: int, case: Any, changes: list[Change], link: LinkFn, 
         return
     values = {k: v for k, v in new.items() if k != "case_id"}
     if fact is None:
-        _conn().execute(sa.insert(CaseFact).values(case_id=case_id, **values))
+        connection().execute(sa.insert(CaseFact).values(case_id=case_id, **values))
     else:
-        _conn().execute(sa.update(CaseFact).where(CaseFact.case_id == case_id).values(**values))
+        connection().execute(sa.update(CaseFact).where(CaseFact.case_id == case_id).values(**values))
     if new.get("resident_link") and (old.get("t0"), old.get("t1"), old.get("resident_link")) != \
             (new.get("t0"), new.get("t1"), new.get("resident_link")):
         readmission.relink(new["resident_link"])
@@ -362,7 +362,7 @@ def attendance(values: dict[str, Any], convenor: str) -> dict[str, bool | None]:
     return out
 
 
-def _project_meetings(case_id: int, case: Any, changes: Iterable[Change]) -> None:
+def project_meetings(case_id: int, case: Any, changes: Iterable[Change]) -> None:
     rows = []
     for ch in changes:
         if ch.type != "task.completed" or ch.element_id not in MEETINGS:
@@ -375,77 +375,4 @@ def _project_meetings(case_id: int, case: Any, changes: Iterable[Change]) -> Non
                          meeting=meeting, held_on=held, bydel_attended=who["bydel"],
                          institution_attended=who["institusjon"], resident_attended=who["beboer"]))
     if rows:
-        _conn().execute(sa.insert(MeetingRecord), rows)
-
-
-# -- backfill ----------------------------------------------------------------------------------
-
-
-def backfill(link: LinkFn) -> dict[str, int]:
-    """Facts for cases that ran before the hook existed (``flask reports backfill``); idempotent.
-
-    From each case's audit trail, replayed commit by commit (a commit's events share one instant):
-    the milestones (T0, offer, T1, ending, the institution's part, the bydel's follow-up), the
-    meetings and the resident link are exact.  Deadlines: the ones waiting now are recorded as
-    open, the ones the trail shows passing (``deadline.overdue``) as missed and — if their step was
-    done later — late.  A deadline kept *in time* before the upgrade left no due date in the trail
-    (its timer row was deleted), so it is not reconstructed: the on-time share of the time before
-    the upgrade is not reported, and the README says so.
-    """
-    from engine.store.models import AuditEvent
-
-    conn = _conn()
-    done = set(conn.execute(sa.select(CaseFact.case_id)).scalars())
-    counts = {"cases": 0, "skipped": 0}
-    for case_id in list(conn.execute(sa.select(Case.id).order_by(Case.id)).scalars()):
-        if case_id in done:
-            counts["skipped"] += 1
-            continue
-        events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_id == case_id)
-                                         .order_by(AuditEvent.id)))
-        groups: dict[Any, list[Change]] = {}
-        for e in events:
-            groups.setdefault(e.at, []).append(Change(e.type, None, element_id=e.element_id, task_id=e.task_id,
-                                                      data=e.data))
-        case = conn.execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
-                            .where(Case.id == case_id)).first()
-        for i, (at, changes) in enumerate(groups.items()):
-            last = i == len(groups) - 1
-            _project_case(case_id, case, changes, link, clock.as_utc(at))
-            _project_meetings(case_id, case, changes)
-            _replay_deadlines(case_id, case, changes, clock.as_utc(at), current=last)
-        counts["cases"] += 1
-    rebuild_rollup()
-    readmission.recompute_all()
-    db.session.commit()
-    return counts
-
-
-def _replay_deadlines(case_id: int, case: Any, changes: list[Change], at: datetime, *, current: bool) -> None:
-    """The deadline part of a replayed commit: misses and late completions; waiting timers at the end."""
-    if current:
-        _project_deadlines(case_id, case, changes, at)
-        return
-    missed = [ch for ch in changes if ch.type == "deadline.overdue" and (ch.data or {}).get("due_at")]
-    if missed:
-        seqs = {r[0]: r[1] for r in _conn().execute(
-            sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
-            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
-        rows = []
-        for ch in missed:
-            data = ch.data or {}
-            key = data.get("deadline") or data.get("timer")
-            if key:
-                rows.append(_new_row(case_id, case, key, ch.element_id,
-                                     clock.as_utc(datetime.fromisoformat(data["due_at"])), seqs, MISSED))
-        if rows:
-            _insert(rows)
-    for ch in changes:
-        if ch.type != "task.completed":
-            continue
-        row = _conn().execute(sa.select(DeadlineRecord.id, DeadlineRecord.due_at).where(
-            DeadlineRecord.case_id == case_id, DeadlineRecord.step == ch.element_id,
-            DeadlineRecord.state == MISSED).order_by(DeadlineRecord.seq)).first()
-        if row is not None:
-            state, late = kept(row.due_at, at)
-            _update(row.id, kept_at=at, state=state, days_late=late)
+        connection().execute(sa.insert(MeetingRecord), rows)

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from engine.access import users
 from engine.reports import compliance, export
+from engine.reports import drilldown as case_lines
 from engine.web import i18n
 from engine.web.i18n import _
 from engine.web.page_base import require_actor
@@ -92,7 +93,7 @@ def report():
 def drilldown():
     actor = require_actor()
     state = request.args.get("status")
-    lines = compliance.drilldown(actor, _filters(), state=state if state in compliance.STATES else None,
+    lines = case_lines.drilldown(actor, _filters(), state=state if state in compliance.STATES else None,
                                  month=(request.args.get("maned") or None))
     orgs = {o.id: o.name for kind in ("bydel", "institusjon") for o in users.organisations(kind)}
     return render_template("pages/report_cases.html", lines=lines, orgs=orgs, names=export.DEADLINE_NAMES,

@@ -20,7 +20,7 @@ from dateutil.relativedelta import relativedelta
 from engine.access.rules import actor_for
 from engine.errors import Forbidden
 from engine.extensions import db
-from engine.reports import compliance, export, readmission
+from engine.reports import compliance, drilldown, export, readmission
 from engine.store.models import AccessLog, User
 from tests.reports import history
 from tests.web.conftest import Browser
@@ -193,7 +193,7 @@ def test_cross_organisation_viewers_get_aggregates_with_small_cells_suppressed(h
         assert small, "a one-month window of three bydeler has small cells"
         # a cross-organisation viewer gets no list of cases
         with pytest.raises(Forbidden):
-            compliance.drilldown(actor(username), compliance.Filters(), state="late")
+            drilldown.drilldown(actor(username), compliance.Filters(), state="late")
     refused = db.session.scalar(sa.select(sa.func.count()).select_from(AccessLog).where(
         AccessLog.action == "report_cases", AccessLog.granted.is_(False)))
     assert refused == 3
@@ -209,7 +209,7 @@ def test_drill_down_lists_exactly_the_cases_behind_a_cell_and_logs_each_read(his
     me = actor("leder.gamleoslo")
     org = hist.orgs["gamle-oslo"]
     f = compliance.Filters(deadline="plan_for_oppholdet")
-    lines = compliance.drilldown(me, f, state="late", now=NOW)
+    lines = drilldown.drilldown(me, f, state="late", now=NOW)
     expected = sorted((r["case_id"], r["days_late"]) for r in hist.deadlines
                       if org in (r["bydel_id"], r["institution_id"]) and r["deadline_key"] == "plan_for_oppholdet"
                       and r["state"] == "late")
@@ -218,7 +218,7 @@ def test_drill_down_lists_exactly_the_cases_behind_a_cell_and_logs_each_read(his
                                                                        AccessLog.user_id == me.user_id)))
     assert logged == {c for c, _ in expected}
     # a leader of an institution sees its own cases only, whichever bydel
-    other = compliance.drilldown(actor("leder.bygdoy"), compliance.Filters(deadline="plan_for_oppholdet"), state="late",
+    other = drilldown.drilldown(actor("leder.bygdoy"), compliance.Filters(deadline="plan_for_oppholdet"), state="late",
                                  now=NOW)
     assert {ln.institution_id for ln in other} == {hist.orgs["bygdoy"]}
 

@@ -120,7 +120,7 @@ def test_the_projection_records_every_deadline_milestone_meeting_and_the_readmis
 
 def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_audit_trail(routine, clock):
     # given a case moved out through the real routine, with its facts wiped (as before the upgrade)
-    from engine.reports import facts, readmission
+    from engine.reports import backfill, facts, readmission
     clock.at("2026-01-05", 9)
     a = _open(routine, "2026-01-05")
     clock.at("2026-01-20", 10)
@@ -141,8 +141,8 @@ def test_backfill_rebuilds_milestones_meetings_and_missed_deadlines_from_the_aud
     db.session.commit()
     # when the backfill runs (twice: it is idempotent)
     link = readmission.make_link(readmission.link_key("test"))
-    assert facts.backfill(link) == {"cases": 1, "skipped": 0}
-    assert facts.backfill(link) == {"cases": 0, "skipped": 1}
+    assert backfill.backfill(link) == {"cases": 1, "skipped": 0}
+    assert backfill.backfill(link) == {"cases": 0, "skipped": 1}
     # then milestones and meetings are as the hook wrote them; missed deadlines are back, late, with their days
     db.session.expire_all()
     fact = db.session.get(CaseFact, a)
