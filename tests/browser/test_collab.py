@@ -1,5 +1,6 @@
 """Comments and attachments in Chromium (#17): a comment with a mention picked from the autocomplete,
-a PDF attached and downloaded by someone allowed, refused to someone who is not; axe on the new parts."""
+the mentioned colleague's bell rising by one, a PDF attached and downloaded by someone allowed,
+refused to someone who is not; axe on the new parts."""
 from __future__ import annotations
 
 import pytest
@@ -8,12 +9,18 @@ import sqlalchemy as sa
 from engine.extensions import db
 from engine.store.collab import Attachment
 from engine.store.models import AuditEvent
+from engine.store.notify import Notification
 from tests.browser.fixtures_pw import SCREENSHOTS, login, logout
 from tests.browser.test_day import _axe, _today
 from tests.collab.conftest import PDF, store_dir  # noqa: F401 - blobs in the test's own tmp folder
 from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser
+
+
+def _unread(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
 
 
 def shot(page, name: str, first: str, last: str) -> None:
@@ -28,6 +35,7 @@ def shot(page, name: str, first: str, last: str) -> None:
 
 def test_comment_with_a_mention_attach_a_pdf_download_it_and_be_refused(page, tegnet, store_dir, users):  # noqa: F811
     case = open_case("tre_baner_tegnet", data={"innflytting": _today()})
+    unread_before = _unread(users["ingrid.bygdoy"].id)
     login(page, "kari.gamleoslo")
     page.goto(f"/saker/{case.id}")
     # a comment shared as saksgang, mentioning Ingrid (institution) through the suggestions
@@ -85,6 +93,16 @@ def test_comment_with_a_mention_attach_a_pdf_download_it_and_be_refused(page, te
     logout(page)
     # Ingrid (the institution) may read it: the download is the same bytes
     login(page, "ingrid.bygdoy")
+    # the mention rang Ingrid's bell (once, though the edit names her again); «Åpne» leads to the comment
+    assert page.locator("#bell-count").inner_text().split()[0] == str(unread_before + 1)
+    page.locator("#bell").click()
+    page.wait_for_url("**/varsler")
+    mentioned = page.locator("#notifications li", has_text="Du er nevnt i en kommentar")
+    assert mentioned.count() == 1
+    mentioned.get_by_role("button", name="Åpne").click()
+    page.wait_for_url(f"**/saker/{case.id}#kommentar-*")
+    assert page.locator("#bell-count").count() == 0 or \
+        page.locator("#bell-count").inner_text().split()[0] == str(unread_before)
     page.goto(f"/saker/{case.id}")
     assert "møtet 3. desember, @ingrid.bygdoy?" in page.locator("#comment-list").inner_text()
     with page.expect_download() as got:
