@@ -167,9 +167,16 @@ class Diagram:
     def _note_path(a: Note, t: Node) -> list[tuple[float, float]]:
         """Beside its target: straight to the target's right edge; in another lane (the resident's
         notes): down from the note to the target's top."""
-        if a.y <= t.y + 10 <= a.y + a.h:
-            return [(a.x, t.y + 10), (t.x + t.w, t.y + 10)]
+        if a.y <= t.y + 10 <= a.y + a.h or (a.y < t.y + t.h and t.y < a.y + a.h):
+            y = min(max(t.y + 10, a.y + 6), a.y + a.h - 6, t.y + t.h - 6)
+            if a.x + a.w <= t.x:      # the note left of its target
+                return [(a.x + a.w, y), (t.x, y)]
+            return [(a.x, y), (t.x + t.w, y)]
         x = min(max(t.cx, a.x + 10), a.x + a.w - 10)
+        if not t.x <= x <= t.x + t.w:   # neither beside nor above/below: straight to the nearer corner
+            tx = t.x + t.w if a.x >= t.x + t.w else t.x
+            ax = a.x if a.x >= t.x + t.w else a.x + a.w
+            return [(ax, a.y + a.h / 2), (tx, t.y + t.h - 8 if a.y > t.y else t.y + 8)]
         return [(x, a.y + a.h), (x, t.y)] if a.y + a.h < t.y else [(x, a.y), (x, t.y + t.h)]
 
     @staticmethod

@@ -101,4 +101,10 @@ def hoved() -> Diagram:
     d.flow("hv_a3", "sluttrapport_uten_bolig", "saken_avsluttet_uten_bolig")
     d.annotate("beboer_i_oppholdet", "oppholdet", "Beboeren gir samtykke, svarer om livskvalitet og lager kriseplan "
                "(i «Oppholdet på institusjonen») og ser planen og møtene på Min side.", U, 0.7, -0.1, width=420)
+    d.annotate("regel_oppfolgingsmote", "oppfolgingsmote", "«Oppfølgingsmøte avholdes cirka fire uker etter "
+               "innflytting i selvstendig bolig.» (FK 3.3)", B, 4.3, 1, width=300)
+    d.annotate("regel_sluttrapport", "sluttrapport", "«Institusjonen skal oversende sluttrapport for oppholdet til "
+               "bydelen tre uker etter endt opphold.» (FK 3.3)", I, 4.3, 2, width=300)
+    d.annotate("regel_overgang", "institusjonens_del_avsluttet", "«… avsluttes institusjonens deltakelse etter fire "
+               "uker fra utflytting» – dersom annet ikke er avtalt i utflyttingsplanen (FK 3.3)", B, 6.3, 1, width=260)
     return d

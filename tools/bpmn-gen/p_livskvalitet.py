@@ -59,4 +59,6 @@ def livskvalitet_aar() -> Diagram:
           props={"milepael": "livskvalitet_rapportert"},
           doc="Årets måling er avsluttet: en registrering som fortsatt er åpen, lukkes, og tellingen står.")
     d.flow("lk_sendt", "rapporter_velferdsetaten", "rapport_sendt")
+    d.annotate("regel_maling", "registrer_livskvalitet", TILTAK_9, B, 4.1, -0.1, width=280)
+    d.annotate("regel_rapport", "rapporter_velferdsetaten", RAPPORT, B, 4.75, 1.9, width=300)
     return d

@@ -63,6 +63,10 @@ def boligavklaring() -> Diagram:
     d.flow("ba_9", "soknader", "soknader_sendt")
     d.annotate("beboer_statusrapport", "statusrapport", "Statusrapporten skrives sammen med beboeren: «Det skal "
                "gå klart frem hva som er beboers egne ønsker …» (FK 2.2)", U, 0.6, -0.1, width=420)
+    d.annotate("regel_boligmote", "boligmote", "«Innen 5 måneder etter innflytting skal det avholdes et "
+               "samarbeidsmøte som har status som boligmøte.» (FK 2.1)", B, 5.65, 1, width=270)
+    d.annotate("regel_soknader", "soknader", "«Nødvendige søknader og/eller henvisninger … skal utarbeides etter "
+               "senest 6 måneder …» (FK 2.2)", B, 7.75, 1, width=270)
     return d
 
 
@@ -127,6 +131,8 @@ def samarbeidsmoter() -> Diagram:
     d.flow("sm_annet", s.id, m.id, via=[(s.cx, s.y + s.h), (s.cx, low2), (m.cx + 12, low2), (m.cx + 12, m.y + m.h - 12)])
     d.annotate("beboer_i_motene", "samarbeidsmote_institusjon", "Beboeren er med i samarbeidsmøtene; bolig er "
                "fast tema i hvert møte (FK 2).", U, 4.6, -0.1, width=360)
+    d.annotate("regel_moteintervall", "to_maneder_siden_mote", "«… det anbefales som et minimum en møtefrekvens på "
+               "ca. hver annen måned.» (FK 2)", B, 1.7, 0, width=300)
     return d
 
 
@@ -163,4 +169,6 @@ def evaluering() -> Diagram:
     low = d.row_cy(I, 1.42)
     d.flow("ev_igjen", "fortsatt_opphold", "neste_evaluering", name="Nei, neste evaluering", default=True,
            via=[(g.cx, g.y + g.h), (g.cx, low), (m.cx, low), (m.cx, m.y + m.h)])
+    d.annotate("regel_evaluering", "evaluer_plan", "«Bydelene skal regelmessig evaluere tilbudet … minst hver 3. "
+               "måned.» (Oslostandard, tiltak 7)", B, 2.6, -0.25, width=340)
     return d

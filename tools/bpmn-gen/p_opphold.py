@@ -82,6 +82,14 @@ def _start_phase(d: Diagram) -> None:
                "starte innen 14 dager etter innflytting.» «Planen skal være et levende verktøy …» (FK 2.2) "
                "Frist: T0 + 14 dager. Planen revideres ved hver evaluering."))
     d.add("plan_startet", "parallelGateway", "Planen er startet", I, 5, 3)
+    d.annotate("regel_samtykke", "samtykke", "«Samtykket må spesifikt angi hvilke opplysninger som kan deles, hvem de "
+               "kan deles med og for hvor lenge samtykket gjelder …» (Oslostandard, tiltak 1)", U, 1.15, 0, width=280)
+    d.annotate("regel_kartlegging", "kartlegging", "«Institusjonen skal før første samarbeidsmøte, og i samarbeid med "
+               "beboer og bydel, kartlegge …» (FK 2.2)", I, 1.15, 1, width=270)
+    d.annotate("regel_forste_samarbeidsmote", "forste_samarbeidsmote", "«Det første samarbeidsmøtet skal finne sted "
+               "senest innen fire uker etter innflytting …» (FK 2.1)", I, 1.15, 2, width=270)
+    d.annotate("regel_plan_for_oppholdet", "plan_for_oppholdet", "«… arbeidet med planen skal starte innen 14 dager "
+               "etter innflytting.» (FK 2.2)", I, 1.15, 3, width=270)
     d.add("evaluering", "callActivity", "Evaluering og revidering av planen", I, 6, 3, called="evaluering",
           doc=("«Bydelene skal regelmessig evaluere tilbudet for å fange opp eventuelle endrede behov, minst hver 3. "
                "måned.» (Oslostandard, tiltak 7) «Planen skal være et levende verktøy …» (FK 2.2) Se prosessen "
@@ -192,6 +200,14 @@ def _offer(d: Diagram) -> None:
     deadline(d, "kriseplan", "kriseplan", 'frist(planlagt_utflytting, "P0D")', "kriseplan", B,
              "Kriseplanen skal være laget før utflytting (FK 3.2, M100).", place=(11, 2))
     d.add("klar_for_utflytting", "parallelGateway", "Klar for utflytting", B, 12, 1)
+    d.annotate("regel_utflyttingsmote", "utflyttingsmote", "«Dette møtet skal senest avholdes umiddelbart etter at "
+               "beboer har fått tilbud om eller har funnet konkret bolig.» (FK 3.1)", B, 6.6, 0, width=260)
+    d.annotate("regel_utflyttingsplan", "utflyttingsplan", "«I utflyttingsmøtet utarbeides det en utflyttingsplan / "
+               "sjekkliste hvor … ansvar fordeles.» (FK 3.2)", B, 9.15, 0, width=250)
+    d.annotate("regel_kriseplan", "kriseplan", "«Før utflytting bør det også vurderes å lage en plan for hva beboer, "
+               "bydel og samarbeidspartnere kan foreta seg …» (FK 3.2)", U, 12.25, -0.05, width=270)
+    d.annotate("regel_utflytting", "utflytting", "«Institusjonen skal likevel være tilgjengelig for bruker i en "
+               "overgangsperiode på fire uker etter utskrivingstidspunktet.» (FK 3)", I, 12.6, 1, width=280)
     d.add("utflytting", "userTask", "Registrer utflytting (T1)", I, 13, 0, props=form("utflytting"),
           doc=("«Det er bydelen som har det primære oppfølgingsansvaret for bruker etter utskriving fra institusjon. "
                "Institusjonen skal likevel være tilgjengelig for bruker i en overgangsperiode på fire uker etter "
