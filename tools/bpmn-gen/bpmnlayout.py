@@ -28,6 +28,9 @@ MECHANICS_COLOR = ' color:background-color="#ececec" color:border-color="#8c8c8c
 MECHANICS_NOTE = ("Grå elementer er motorsteg: skript og signaler som prosessen utfører selv. "
                   "De er ingen oppgave for noen, men viser hvordan frister og møteansvar henger sammen.")
 
+#: The name of the frame around engine mechanics that sit together (a bpmn:group's category value).
+MECHANICS_GROUP = "Motor (ikke en del av rutinen)"
+
 SIZES = {
     "task": (130, 80), "event": (36, 36), "gateway": (50, 50),   # 130: «informasjonsdeling» on one line
 }
@@ -138,6 +141,7 @@ class Diagram:
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
         self.notes: list[Note] = []
+        self.groups: list[tuple[str, list[str]]] = []   # (id, member ids): engine mechanics that sit together
 
     # -- building ---------------------------------------------------------------------------
     def add(self, id, kind, name, lane, col, row=0, **kw) -> Node:
@@ -162,6 +166,22 @@ class Diagram:
         note = Note(id, target, text, lane, col, row, width)
         self.notes.append(note)
         return note
+
+    def group_mechanics(self, id, members):
+        """Frame engine mechanics that sit side by side as one ``bpmn:group`` «Motor (ikke en del av
+        rutinen)», so a process owner sees at a glance which part of the picture is nobody's work."""
+        self.groups.append((id, list(members)))
+
+    def _group_bounds(self, members):
+        boxes = []
+        for m in members:
+            n = self.nodes[m]
+            boxes.append((n.x, n.y, n.w, n.h))
+            if KIND_SHAPE[n.kind] in ("event", "gateway"):
+                boxes.append(self._label_bounds(n))
+        left, top = min(b[0] for b in boxes) - 4, min(b[1] for b in boxes) - 36
+        right, bottom = max(b[0] + b[2] for b in boxes) + 4, max(b[1] + b[3] for b in boxes) + 4
+        return left, top, right - left, bottom - top
 
     @staticmethod
     def _note_path(a: Note, t: Node) -> list[tuple[float, float]]:
@@ -418,7 +438,13 @@ class Diagram:
             L += [f'    <bpmn:textAnnotation id="{a.id}">', f"      <bpmn:text>{escape(a.text)}</bpmn:text>",
                   "    </bpmn:textAnnotation>",
                   f'    <bpmn:association id="{a.id}_til" sourceRef="{a.id}" targetRef="{a.target}" />']
+        for gid, _ in self.groups:
+            L.append(f'    <bpmn:group id="{gid}" categoryValueRef="{p}_motor_verdi" />')
         L.append("  </bpmn:process>")
+        if self.groups:   # the group's name is its category value (BPMN 2.0 §10.7.1)
+            L += [f'  <bpmn:category id="{p}_motor_kategori">',
+                  f'    <bpmn:categoryValue id="{p}_motor_verdi" value={quoteattr(MECHANICS_GROUP)} />',
+                  "  </bpmn:category>"]
         # DI
         L += [f'  <bpmndi:BPMNDiagram id="{p}_diagram" name={quoteattr(self.process_name)}>',
               f'    <bpmndi:BPMNPlane id="{p}_plane" bpmnElement="{self.collaboration_id}">']
@@ -467,5 +493,10 @@ class Diagram:
                   f'      <bpmndi:BPMNEdge id="{a.id}_til_di" bpmnElement="{a.id}_til">',
                   *(f'        <di:waypoint x="{x:.0f}" y="{y:.0f}" />' for x, y in self._note_path(a, t)),
                   "      </bpmndi:BPMNEdge>"]
+        for gid, members in self.groups:
+            x, y, w, h = self._group_bounds(members)
+            L += [f'      <bpmndi:BPMNShape id="{gid}_di" bpmnElement="{gid}">', f"        {bounds(x, y, w, h)}",
+                  f"        <bpmndi:BPMNLabel>{bounds(x + 6, y + 3, 150, 28)}</bpmndi:BPMNLabel>",   # top left, 2 lines
+                  "      </bpmndi:BPMNShape>"]
         L += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
         return "\n".join(L)

@@ -200,6 +200,7 @@ def _offer(d: Diagram) -> None:
     deadline(d, "kriseplan", "kriseplan", 'frist(planlagt_utflytting, "P0D")', "kriseplan", B,
              "Kriseplanen skal være laget før utflytting (FK 3.2, M100).", place=(11, 2))
     d.add("klar_for_utflytting", "parallelGateway", "Klar for utflytting", B, 12, 1)
+    d.group_mechanics("motor_boligtilbud", ["registrer_boligtilbud", "moteansvar_til_bydel"])
     d.annotate("regel_utflyttingsmote", "utflyttingsmote", "«Dette møtet skal senest avholdes umiddelbart etter at "
                "beboer har fått tilbud om eller har funnet konkret bolig.» (FK 3.1)", B, 6.6, 0, width=260)
     d.annotate("regel_utflyttingsplan", "utflyttingsplan", "«I utflyttingsmøtet utarbeides det en utflyttingsplan / "

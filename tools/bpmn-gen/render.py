@@ -33,15 +33,16 @@ def cuts(xml: str, parts: int) -> list[float]:
     each in a gap between shapes (flows may cross a cut; shapes and their labels never do)."""
     from lxml import etree
     root = etree.fromstring(xml.encode())
+    frames = {g.get("id") for g in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}group")}
     boxes = [(float(b.get("x")), float(b.get("x")) + float(b.get("width")))
              for shape in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape")
-             if shape.get("isHorizontal") != "true"
+             if shape.get("isHorizontal") != "true" and shape.get("bpmnElement") not in frames   # a group is a frame
              for b in shape.iter("{http://www.omg.org/spec/DD/20100524/DC}Bounds")]
     left, right = min(a for a, _ in boxes), max(b for _, b in boxes)
     out = []
     for i in range(1, parts):
         want = left + (right - left) * i / parts
-        free = [x for x in range(int(left), int(right), 5) if not any(a - 6 <= x <= b + 6 for a, b in boxes)]
+        free = [x for x in range(int(left), int(right)) if not any(a - 6 <= x <= b + 6 for a, b in boxes)]
         out.append(min(free, key=lambda x: abs(x - want)))
     return out
 
