@@ -18,7 +18,7 @@ from engine.errors import DeploymentInvalid, EngineFailure, Forbidden, NotFound,
 from engine.ops import console, migration, repairs
 from engine.ops import stuck as ops
 from engine.processes import deployments
-from engine.web import admin_events, admin_users, console_words  # noqa: F401 — their routes are on bp
+from engine.web import admin_events, admin_mail, admin_users, console_words  # noqa: F401 — their routes are on bp
 from engine.web.admin_base import bp
 from engine.web.i18n import _, parse_local
 from engine.web.page_base import require_actor

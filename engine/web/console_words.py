@@ -27,6 +27,11 @@ OUTBOX_STATE = {"pending": "Venter på levering", "retrying": "Prøver igjen", "
 INBOUND_STATE = {"held": "Venter på at saken er klar", "unmatched": "Fant ingen sak", "failed": "Feilet",
                  "delivered": "Levert til saken"}
 
+#: A mail in the mail outbox (``engine.store.notify``); ``retrying`` is pending after a failed attempt.
+MAIL_STATE = {"pending": "Venter på sending", "retrying": "Prøver igjen", "sending": "Sendes nå",
+              "sent": "Sendt", "dead": "Ga opp – ikke sendt", "uncertain": "Usikker – sjekk e-postloggen",
+              "skipped": "Ikke sendt – mottakeren har ingen adresse"}
+
 #: An outbound webhook's event type (``webhooks.outbound.PUBLIC_TYPES``).
 EVENT_TYPE = {"case.opened": "Sak opprettet", "task.created": "Ny oppgave", "task.completed": "Oppgave fullført",
               "deadline.overdue": "Frist passert", "deadline.changed": "Frist endret", "case.closed": "Sak avsluttet",
@@ -64,6 +69,12 @@ def outbox_state(state: str | None, attempts: int = 0) -> str:
 
 def inbound_state(state: str | None) -> str:
     return _(INBOUND_STATE[state]) if state in INBOUND_STATE else _("Ukjent tilstand")
+
+
+def mail_state(state: str | None, attempts: int = 0) -> str:
+    if state == "pending" and attempts:
+        state = "retrying"
+    return _(MAIL_STATE[state]) if state in MAIL_STATE else _("Ukjent tilstand")
 
 
 def event_type(kind: str | None) -> str:
@@ -112,6 +123,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["saksstatus"] = case_status
     app.jinja_env.filters["utboks_tilstand"] = outbox_state
     app.jinja_env.filters["innboks_tilstand"] = inbound_state
+    app.jinja_env.filters["epost_tilstand"] = mail_state
     app.jinja_env.filters["tidtaker_tilstand"] = timer_state
     app.jinja_env.filters["hendelsestype"] = event_type
     app.jinja_env.filters["rolle"] = role
