@@ -7,7 +7,8 @@ import click
 from flask import Flask
 
 from engine import clock
-from engine.notify import delivery, scan
+from engine.errors import Conflict, NotFound
+from engine.notify import admin, delivery, scan
 from engine.store.notify import MAIL_STATES
 
 
@@ -48,9 +49,13 @@ def list_cmd(state: str | None, limit: int) -> None:
 @mail_group.command("requeue")
 @click.argument("mail_id", type=int)
 def requeue_cmd(mail_id: int) -> None:
-    """Send a dead or uncertain e-mail again (same Message-ID) — check the mail log first for uncertain ones."""
-    row = delivery.requeue(mail_id)
-    if row is None:
-        click.echo(f"FEIL e-post {mail_id} finnes ikke eller venter allerede", err=True)
+    """Send a dead or uncertain e-mail again (same Message-ID) — check the mail log first for uncertain ones.
+
+    The same use case as the console's «Send på nytt», so the decision is audited (``mail.requeued``)
+    whichever door it came through."""
+    try:
+        admin.requeue(mail_id, actor_id=None)
+    except (NotFound, Conflict) as exc:
+        click.echo(f"FEIL e-post {mail_id}: {exc}", err=True)
         sys.exit(1)
     click.echo(f"e-post {mail_id} ligger i kø igjen")

@@ -15,8 +15,9 @@ How a row moves, and why no message is sent twice, even when a worker is killed 
 The one window that cannot be closed from the client is between the server taking the message
 and step 4 (RFC 1047's «duplicate messages» problem).  A row found still *sending* after its
 lease is therefore never sent again automatically: it becomes *uncertain*, is listed by
-``flask mail list --state uncertain``, and an operator who checked the mail log
-re-queues it (``flask mail requeue``) — the same Message-ID goes out again, so a receiver that
+``flask mail list --state uncertain`` and on the console's «E-post» page, and an operator who
+checked the mail log re-queues it (``flask mail requeue`` or «Send på nytt», both
+``engine.notify.admin.requeue``, audited) — the same Message-ID goes out again, so a receiver that
 de-duplicates on it still sees one message.  We chose *at most once* for that window because an
 e-mail that was already delivered is the likely case (the server answered while we died), and a
 missing notification also shows under the bell, while a duplicate cannot be taken back.
@@ -250,17 +251,6 @@ def counts() -> dict[str, int]:
                                    .group_by(MailMessage.state)).all())
 
 
-def requeue(mail_id: int) -> MailMessage | None:
-    """Put a dead or uncertain mail back in the queue (same Message-ID); None if there is no such row."""
-    row = db.session.get(MailMessage, mail_id)
-    if row is None or row.state not in (DEAD, UNCERTAIN, SKIPPED):
-        return None
-    row.state, row.attempts, row.next_attempt_at = PENDING, 0, clock.now()
-    row.locked_until = row.claim_token = None
-    db.session.commit()
-    return row
-
-
 def listing(state: str | None, limit: int = 50) -> list[MailMessage]:
     query = sa.select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)
     if state:
@@ -268,4 +258,4 @@ def listing(state: str | None, limit: int = 50) -> list[MailMessage]:
     return list(db.session.scalars(query))
 
 
-__all__ = ["DEAD", "PENDING", "SENT", "MailReport", "counts", "deliver_due", "listing", "requeue"]
+__all__ = ["DEAD", "PENDING", "SENT", "MailReport", "counts", "deliver_due", "listing"]

@@ -8,7 +8,7 @@ import time_machine
 
 from engine import clock
 from engine.extensions import db
-from engine.notify import delivery
+from engine.notify import admin, delivery
 from engine.notify.mail import MailAttachment, enqueue_mail
 from engine.store.notify import DEAD, PENDING, SENT, SKIPPED, MailMessage
 
@@ -104,7 +104,7 @@ def test_a_permanent_refusal_is_dead_and_can_be_requeued(smtp_app, smtp_server, 
     assert delivery.deliver_due().dead == 1
     (row,) = _rows()
     assert row.state == DEAD and "550" in row.last_error
-    assert delivery.requeue(row.id) is not None
+    assert admin.requeue(row.id, actor_id=None).state == PENDING
     assert delivery.deliver_due().sent == 1
     assert [m["Message-ID"] for m in smtp_server.wait_for(1)] == [row.message_id]
 
@@ -148,3 +148,23 @@ def test_lease_keeps_a_claimed_row_from_a_second_worker(smtp_app, smtp_server, c
     assert delivery._claim(10, "worker-b") == []                         # leased to a
     with time_machine.travel(clock.now() + timedelta(seconds=301), tick=False):
         assert [r.id for r in delivery._claim(10, "worker-b")] == [mine[0].id]   # a's lease ran out
+
+
+def test_flask_mail_requeue_is_the_consoles_use_case_audited_and_refusing_a_sent_mail(smtp_app, smtp_server, clock_at):
+    from engine.store.models import AuditEvent
+    clock_at(2026, 11, 30, 9)
+    _queue(2)
+    smtp_server.refuse(1, "550 5.1.1 Ukjent mottaker")
+    delivery.deliver_due()
+    dead, sent = sorted(_rows(), key=lambda r: r.state != DEAD)
+    assert (dead.state, sent.state) == (DEAD, SENT)
+    runner = smtp_app.test_cli_runner()
+    ok = runner.invoke(args=["mail", "requeue", str(dead.id)])
+    assert ok.exit_code == 0 and "ligger i kø igjen" in ok.output
+    refused = runner.invoke(args=["mail", "requeue", str(sent.id)])
+    assert refused.exit_code == 1 and "allerede sendt" in refused.output
+    assert runner.invoke(args=["mail", "requeue", "999999"]).exit_code == 1
+    db.session.rollback()
+    (audit,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.type == "mail.requeued")).all()
+    assert audit.data["mail_id"] == dead.id and audit.data["previous_state"] == DEAD and audit.actor_id is None
+    assert db.session.get(MailMessage, dead.id).state == PENDING
