@@ -345,8 +345,7 @@ def record_case_changes(case_id: int, changes: list[Change]) -> None:
         dict(case_id=case_id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
              on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id, data=ch.data)
         for ch in changes])
-    for hook in hooks().on_changes:
-        hook(case_id, list(changes))
+    run_change_hooks(case_id, list(changes))
 
 
 def mark_error(case_id: int, version: int, exc: StepFailed, action: dict[str, Any], actor: Actor | None) -> None:

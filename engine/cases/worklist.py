@@ -335,10 +335,8 @@ def assign(actor: Actor, task_id: str, user_id: int) -> tuple[OpenTask, User]:
         db.session.rollback()
         closed_task(actor, tid, "assign")
     data = {"from_user_id": before, "to_user_id": target.id}
-    db.session.add(AuditEvent(case_id=case.id, type="task.assigned", actor_id=actor.user_id,
-                              element_id=element_id, task_id=tid, data=data))
-    unit_of_work.run_change_hooks(case.id, [Change("task.assigned", actor=actor, element_id=element_id, task_id=tid,
-                                                   data=data)])    # «gitt til deg» (#17), same commit
+    unit_of_work.record_case_changes(case.id, [Change("task.assigned", actor=actor, element_id=element_id, task_id=tid,
+                                                      data=data)])    # audit row + «gitt til deg» (#17), same commit
     db.session.commit()
     fresh = db.session.get(OpenTask, tid)
     if fresh is None:
