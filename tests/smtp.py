@@ -14,7 +14,6 @@ import email
 import email.policy
 import socket
 import threading
-import time
 from email.message import EmailMessage
 from typing import Any
 
@@ -30,7 +29,7 @@ class _Handler:
         self.held: threading.Event | None = None
         self.stalled: threading.Event | None = None
         self.holding = threading.Event()
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()    # guards the lists; notified when a message is stored
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         with self.lock:
@@ -49,6 +48,7 @@ class _Handler:
         with self.lock:
             self.messages.append(msg)   # type: ignore[arg-type]
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.lock.notify_all()
             held, self.held = self.held, None
         if held is not None:
             self.holding.set()
@@ -89,9 +89,8 @@ class SmtpServer:
 
     def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
         """At least ``n`` messages, waiting up to ``timeout`` seconds (real time: another process sends)."""
-        end = time.monotonic() + timeout
-        while len(self.messages) < n and time.monotonic() < end:
-            time.sleep(0.02)
+        with self.handler.lock:
+            self.handler.lock.wait_for(lambda: len(self.handler.messages) >= n, timeout)
         got = self.messages
         assert len(got) >= n, f"expected {n} message(s), the SMTP server got {len(got)}"
         return got

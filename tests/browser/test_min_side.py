@@ -7,7 +7,7 @@ import pytest
 from tests.browser.fixtures_pw import login
 from tests.browser.test_day import _axe
 from tests.routine.conftest import clock, routine  # noqa: F401 - the real routine and the Oslo clock
-from tests.routine.helpers import to_boligmote
+from tests.routine.helpers import offered_with_moving_day, to_boligmote
 
 pytestmark = pytest.mark.browser
 
@@ -17,13 +17,7 @@ def test_the_resident_sees_the_offer_and_moving_day_and_reopens_the_kriseplan(pa
     clock.at("2026-01-05", 9)
     case_id = routine.open("2026-01-05")
     to_boligmote(routine, clock, case_id)
-    clock.at("2026-05-22", 10)
-    routine.offer(case_id, "2026-05-22")
-    clock.at("2026-06-01", 10)
-    routine.run_timers()
-    routine.complete(case_id, "utflyttingsmote", utflyttingsmote_dato="2026-06-01", planlagt_utflytting="2026-06-15")
-    clock.at("2026-06-05", 10)
-    routine.complete(case_id, "kriseplan")
+    offered_with_moving_day(routine, clock, case_id)
     # when the resident opens Min side
     login(page, "beboer.test")
     page.goto("/min-side")

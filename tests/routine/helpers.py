@@ -138,6 +138,18 @@ def to_boligmote(r: Routine, clock: Any, case_id: int) -> None:
         r.complete(case_id, element, **changes)
 
 
+def offered_with_moving_day(r: Routine, clock: Any, case_id: int) -> None:
+    """After the boligmøte: an offer on 22 May, the utflyttingsmøte on 1 June planning the move for
+    15 June 2026, and the kriseplan made on 5 June (what Min side tells the resident)."""
+    clock.at("2026-05-22", 10)
+    r.offer(case_id, "2026-05-22")
+    clock.at("2026-06-01", 10)
+    r.run_timers()
+    r.complete(case_id, "utflyttingsmote", utflyttingsmote_dato="2026-06-01", planlagt_utflytting="2026-06-15")
+    clock.at("2026-06-05", 10)
+    r.complete(case_id, "kriseplan")
+
+
 def to_moving_out(r: Routine, clock: Any, case_id: int, overgangsavtale: dict | None = None) -> None:
     """From the start phase to T1 = 15 June 2026, on time, with an offer on 28 May."""
     for day, action in [

@@ -2,7 +2,7 @@
 moving date, does not see the staff's internal steps, and can read again what they answered."""
 from __future__ import annotations
 
-from tests.routine.helpers import to_boligmote
+from tests.routine.helpers import offered_with_moving_day, to_boligmote
 from tests.web.conftest import Browser
 
 
@@ -25,13 +25,7 @@ def test_min_side_tells_the_offer_and_moving_date_hides_staff_steps_and_shows_ow
     # their own plan and meetings are
     assert "Lag plan for oppholdet" in html or "plan for oppholdet" in html.lower()
     # the offer comes, the moving-out meeting sets a day
-    clock.at("2026-05-22", 10)
-    routine.offer(case_id, "2026-05-22")
-    clock.at("2026-06-01", 10)
-    routine.run_timers()
-    routine.complete(case_id, "utflyttingsmote", utflyttingsmote_dato="2026-06-01", planlagt_utflytting="2026-06-15")
-    clock.at("2026-06-05", 10)
-    routine.complete(case_id, "kriseplan")
+    offered_with_moving_day(routine, clock, case_id)
     html = _min_side(ctx)
     assert "Du har fått tilbud om bolig. Tilbudet kom 22. mai 2026." in html
     assert "Det er planlagt at du flytter 15. juni 2026." in html
