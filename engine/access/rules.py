@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from engine import clock
+from engine.access import access_log
 from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor, Capacity, Parties
 from engine.errors import Forbidden, NotFound
@@ -31,9 +32,8 @@ def parties(case: Case) -> Parties:
 
 def log(actor: Actor | None, case_id: int | None, action: str, granted: bool = True,
         on_behalf_of_id: int | None = None) -> None:
-    """Append an access-log row to the current transaction."""
-    db.session.add(AccessLog(user_id=actor.user_id if actor else None, case_id=case_id, action=action,
-                             granted=granted, on_behalf_of_id=on_behalf_of_id))
+    """Append an access-log row to the current transaction (written when it commits: ``access_log``)."""
+    access_log.add(actor.user_id if actor else None, case_id, action, granted, on_behalf_of_id)
 
 
 def log_listed(actor: Actor, case_ids: Iterable[int], action: str) -> None:

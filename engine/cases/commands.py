@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine import clock, forms
+from engine.access import access_log, sharing
 from engine.access import consent as consent_rules
 from engine.access import rules as access
-from engine.access import sharing
 from engine.bpmn import lanes, spec
 from engine.bpmn.lanes import Actor, Capacity
 from engine.bpmn.runtime import StepFailed, TaskNotReady
@@ -28,7 +28,7 @@ from engine.errors import BadRequest, Conflict, EngineFailure, FormInvalid, Mess
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
 from engine.store import status
-from engine.store.models import AccessLog, AuditEvent, Case, OpenTask, Organisation, User
+from engine.store.models import AuditEvent, Case, OpenTask, Organisation, User
 
 
 def _organisation(slug_or_id: Any, kind: str) -> Organisation:
@@ -138,16 +138,14 @@ def _log_stands() -> Iterator[None]:
     transaction rolled back, or not yet ended) are written again in a transaction of their own, so a
     refusal is on the record exactly once.
     """
-    pending = [o for o in db.session.new if isinstance(o, AccessLog)]
+    pending = access_log.uncommitted()
     try:
         yield
     except BaseException:
-        db.session.rollback()   # a row committed earlier keeps its identity; one rolled back loses it
-        lost = [o for o in pending if not sa.inspect(o).has_identity]
-        for o in lost:
-            db.session.add(AccessLog(at=o.at or clock.now(), user_id=o.user_id, case_id=o.case_id, action=o.action,
-                                     granted=o.granted, on_behalf_of_id=o.on_behalf_of_id))
+        db.session.rollback()   # a row committed earlier is marked so; one rolled back is lost
+        lost = [e for e in pending if not e.committed]
         if lost:
+            access_log.write_again(lost)
             db.session.commit()
         raise
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from engine import clock
 from engine.access import rules as access
@@ -38,6 +40,30 @@ def missed_watch_probe() -> Any:
                              AuditEvent.task_id.is_(None))
 
 
+class _IdList(FunctionElement):
+    """The ids of a correlated subquery as one space-separated string (each dialect's own aggregate)."""
+
+    type = sa.Text()
+    name = "id_list"
+    inherit_cache = True
+
+
+@compiles(_IdList)
+def _id_list_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+@compiles(_IdList, "postgresql")
+def _id_list_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+def open_tasks_probe() -> Any:
+    """The ids of the case's workflow task rows, in the case UPDATE's RETURNING (the diff's old side)."""
+    return (sa.select(_IdList(OpenTask.id)).where(OpenTask.case_id == CASE_ROW_ID, OpenTask.origin.is_(None))
+            .scalar_subquery())
+
+
 def timers_probe() -> Any:
     """Has the case any timer row?  (In the case UPDATE's RETURNING: most steps of most cases have none.)"""
     return sa.exists().where(Timer.case_id == CASE_ROW_ID)
@@ -46,6 +72,8 @@ def timers_probe() -> Any:
 # Built once: constructing SQLAlchemy statements costs more than running them on this path.
 _OPEN_ROWS = sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
     OpenTask.case_id == sa.bindparam("case_id"), OpenTask.origin.is_(None))   # tasks the service opened are not the workflow's
+_ROWS_BY_ID = sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
+    OpenTask.id.in_(sa.bindparam("ids", expanding=True)))
 _DELETE_TASKS = sa.delete(OpenTask).where(OpenTask.id.in_(sa.bindparam("ids", expanding=True)))
 _INSERT_TASKS = sa.insert(OpenTask)
 _TIMER_ROWS = sa.select(Timer.id, Timer.task_id, Timer.due_at, Timer.kind, Timer.element_id, Timer.deadline_key,
@@ -56,26 +84,35 @@ _INSERT_TIMERS = sa.insert(Timer)
 
 
 def project_tasks(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
-                  missed_watches: bool = True) -> list[Change]:
+                  missed_watches: bool = True, open_ids: str | None | bool = False) -> list[Change]:
     """Insert rows for newly READY human tasks and delete rows of tasks that are no longer ready.
 
     ``missed_watches`` false (the caller's UPDATE found no watch that fired early) skips the
-    audit lookup in ``_mark_late_steps``.
+    audit lookup in ``_mark_late_steps``.  ``open_ids`` is :func:`open_tasks_probe`'s answer when
+    the caller has it (``None``: no rows); the rows are then read only for tasks closed without
+    being done (their names go into the audit trail).  ``False``: read them here.
     """
     parties = access.parties(case)
     ready = {t.id: t for t in engine.ready_tasks(wf)}
-    existing = {r.id: r for r in _execute(_OPEN_ROWS, {"case_id": case.id})}
-    gone = set(existing) - set(ready)
+    if open_ids is False:
+        existing = {r.id: r for r in _execute(_OPEN_ROWS, {"case_id": case.id})}
+        ids = set(existing)
+    else:
+        existing = {}
+        ids = set(str(open_ids).split()) if open_ids else set()
+    gone = ids - set(ready)
     events: list[Change] = []
     if gone:
-        _execute(_DELETE_TASKS, {"ids": list(gone)})
         # Closed without being done (the stay ended, an offer made the søknader unnecessary …): say so.
+        cancelled = [i for i in sorted(gone) if not engine.task_completed(wf, i)]
+        if cancelled and not existing:
+            existing = {r.id: r for r in _execute(_ROWS_BY_ID, {"ids": cancelled})}
+        _execute(_DELETE_TASKS, {"ids": list(gone)})
         events += [Change("task.cancelled", element_id=existing[i].element_id, task_id=i,
-                          data={"name": existing[i].name, "lane": existing[i].lane})
-                   for i in sorted(gone) if not engine.task_completed(wf, i)]
+                          data={"name": existing[i].name, "lane": existing[i].lane}) for i in cancelled]
     rows: list[dict[str, Any]] = []
     for task_id, t in ready.items():
-        if task_id in existing:
+        if task_id in ids:
             continue
         rows.append(dict(id=task_id, case_id=case.id, element_id=t.element_id, name=t.name, lane=t.lane,
                          role=t.role, form=t.form, ui_form=t.ui_form, created_at=now,
@@ -132,16 +169,17 @@ def _fired(element_id: str, task_id: str, due: datetime, kind: str, deadline_key
 
 
 def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
-                   had_timers: bool = True) -> list[Change]:
+                   had_timers: bool = True, waiting: list[TimerInfo] | None = None) -> list[Change]:
     """Replace the case's timer rows; a timer that went away after its due time has fired.
 
     ``had_timers`` false (the caller's UPDATE found no timer row of the case) skips the SELECT.
+    ``waiting`` is ``engine.waiting_timers(wf)`` when the caller has it already (it walks the tree).
     """
-    waiting: dict[str, TimerInfo] = {t.task_id: t for t in engine.waiting_timers(wf)}
+    by_task: dict[str, TimerInfo] = {t.task_id: t for t in (engine.waiting_timers(wf) if waiting is None else waiting)}
     rows = {r.task_id: r for r in _execute(_TIMER_ROWS, {"case_id": case.id})} if had_timers else {}
     events: list[Change] = []
-    gone = [r for task_id, r in rows.items() if task_id not in waiting]
-    rearmed = {t.deadline_key: t for task_id, t in waiting.items()
+    gone = [r for task_id, r in rows.items() if task_id not in by_task]
+    rearmed = {t.deadline_key: t for task_id, t in by_task.items()
                if t.kind == "deadline" and t.deadline_key and task_id not in rows}
     for row in gone:
         due = clock.as_utc(row.due_at) if row.due_at else None
@@ -153,11 +191,11 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
     if gone:
         _execute(_DELETE_TIMERS, {"ids": [r.id for r in gone]})
     for t in engine.fired_at_once(wf):     # armed and fired within this one step: never had a row
-        if t.task_id not in rows and t.task_id not in waiting and t.due is not None:
+        if t.task_id not in rows and t.task_id not in by_task and t.due is not None:
             events += _fired(t.element_id, t.task_id, t.due, t.kind, t.deadline_key,
                              t.host_element_id, t.host_task_id, now)
     inserts: list[dict[str, Any]] = []
-    for task_id, t in waiting.items():
+    for task_id, t in by_task.items():
         values = dict(element_id=t.element_id, name=t.name, kind=t.kind, deadline_key=t.deadline_key,
                       host_task_id=t.host_task_id, host_element_id=t.host_element_id, due_at=t.due,
                       broken_reason=t.broken_reason)

@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine import clock
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import StepFailed
-from engine.cases import projections
+from engine.cases import projections, step_context
 from engine.cases.changes import Change
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
@@ -72,6 +72,9 @@ class Hooks:
     on_changes: list[ChangeHook] = field(default_factory=list)
     after_commit: list[AfterCommitHook] = field(default_factory=list)
     guards: dict[Any, Guard] = field(default_factory=dict)
+    #: name → ``guard``-like expression; its answer is offered to every hook in the step context
+    #: (``step_context.StepContext.probe(name)``), for a hook that may skip only part of its work
+    probes: dict[str, Guard] = field(default_factory=dict)
 
 
 def init_app(app: Flask) -> None:
@@ -187,25 +190,41 @@ class CaseUnitOfWork:
             if new_status != status.ERROR:
                 row.update(error_element=None, error_message=None, error_at=None, error_action=None)
         row["status"] = new_status
-        guarded, probes = _probes(hooks())
+        registry = hooks()
+        guarded, names, probes = _probes(registry)
         loaded = {k: v for k, v in self.case.__dict__.items() if k in _COLUMNS}   # before the commit expires them
+        old_anchors = dict(self.case.anchors or {})
         try:
             found = db.session.connection().execute(
-                sa.update(Case).where(Case.id == self.case_id, Case.version == self.version).values(**row)
-                .returning(*probes)).first()
+                _update_statement(frozenset(row), probes),
+                {**row, "b_case_id": self.case_id, "b_seen_version": self.version}).first()
             if found is None:
                 raise Conflict(STALE)
-            skip = {h for h, ok in zip(guarded, found[2:], strict=True) if not ok}
+            skip = {h for h, ok in zip(guarded, found[3:3 + len(guarded)], strict=True) if not ok}
+            deadlines: tuple[step_context.DeadlineTimer, ...] | None = None
             if clear_projections:
                 projections.clear(self.case_id)
+                deadlines = ()
             elif wf is not None:
                 events += [Change("milestone.reached", element_id=m.element_id,
                                   data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
-                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[0]))
-                events += projections.project_timers(self.engine, self.case, wf, now, had_timers=bool(found[1]))
+                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[0]),
+                                                    open_ids=found[2])
+                waiting = self.engine.waiting_timers(wf)
+                events += projections.project_timers(self.engine, self.case, wf, now, had_timers=bool(found[1]),
+                                                     waiting=waiting)
+                deadlines = step_context.deadline_timers(waiting)
             if completed:
                 events.append(Change("case.completed"))
-            self._write_audit(events, now, skip)
+            known = {**loaded, **row}
+            col = (lambda k: known[k] if k in known else getattr(self.case, k))  # noqa: E731
+            ctx = step_context.StepContext(
+                case_id=self.case_id, bydel_id=col("bydel_id"), institution_id=col("institution_id"),
+                resident_user_id=col("resident_user_id"), status=new_status,
+                anchors=dict(row.get("anchors", old_anchors)), old_anchors=old_anchors, deadline_timers=deadlines,
+                probes={n: bool(v) for n, v in zip(names, found[3 + len(guarded):], strict=True)})
+            with step_context.active(ctx):
+                self._write_audit(events, now, skip)
             db.session.commit()
         except Conflict:
             db.session.rollback()
@@ -231,7 +250,7 @@ class CaseUnitOfWork:
     def _write_audit(self, events: list[Change], now: Any, skip: set[Any]) -> None:
         if not events:
             return
-        db.session.connection().execute(sa.insert(AuditEvent), [
+        db.session.connection().execute(_INSERT_AUDIT, [
             dict(case_id=self.case_id, at=now, type=ch.type, actor_id=ch.actor.user_id if ch.actor else None,
                  on_behalf_of_id=ch.on_behalf_of_id, element_id=ch.element_id, task_id=ch.task_id, data=ch.data)
             for ch in events])
@@ -268,20 +287,43 @@ class CaseUnitOfWork:
 
 _COLUMNS = frozenset(c.key for c in sa.inspect(Case).column_attrs)
 _PROBES: dict[tuple[Any, ...], list[Any]] = {}
+_UPDATES: dict[tuple[frozenset[str], int], Any] = {}
+_INSERT_AUDIT = sa.insert(AuditEvent)
 
 
-def _probes(registry: Hooks) -> tuple[list[Any], list[Any]]:
-    """The guarded hooks and the ``RETURNING`` columns of the case UPDATE (built once per hook set).
+def _update_statement(columns: frozenset[str], returning: list[Any]) -> Any:
+    """The version-checked UPDATE … RETURNING of the case for this set of columns, built once per set.
 
-    The first two columns are the projections' own probes (a deadline watch that fired before
-    its step opened; any timer row), then one per guarded hook.
+    Why: building ``update().values(**row).returning(…)`` anew on every step coerced every value
+    into a new bound parameter and made SQLAlchemy compute the statement's cache key again (it
+    walks the probes' subqueries) — together more than running the statement.  Built once with
+    named bind parameters, the statement keeps its memoized cache key and its compiled form.
+    """
+    key = (columns, id(returning))
+    stmt = _UPDATES.get(key)
+    if stmt is None:
+        stmt = _UPDATES[key] = sa.update(Case).where(
+            Case.id == sa.bindparam("b_case_id"), Case.version == sa.bindparam("b_seen_version")
+        ).values({c: sa.bindparam(c, type_=Case.__table__.c[c].type) for c in sorted(columns)}).returning(*returning)
+    return stmt
+
+
+def _probes(registry: Hooks) -> tuple[list[Any], list[str], list[Any]]:
+    """The guarded hooks, the probe names and the ``RETURNING`` columns of the case UPDATE (built once).
+
+    The first three columns are the projections' own probes (a deadline watch that fired before
+    its step opened; any timer row; the ids of the case's task rows), then one per guarded hook,
+    then one per registered probe.
     """
     guarded = [h for h in [*registry.on_changes, *registry.after_commit] if h in registry.guards]
-    key = tuple(guarded)
+    names = sorted(registry.probes)
+    key = (*guarded, *names)
     if key not in _PROBES:
         _PROBES[key] = [projections.missed_watch_probe().label("missed"), projections.timers_probe().label("timers"),
-                        *(registry.guards[h]().label(f"g{i}") for i, h in enumerate(guarded))]
-    return guarded, _PROBES[key]
+                        projections.open_tasks_probe().label("open_ids"),
+                        *(registry.guards[h]().label(f"g{i}") for i, h in enumerate(guarded)),
+                        *(registry.probes[n]().label(f"p{i}") for i, n in enumerate(names))]
+    return guarded, names, _PROBES[key]
 
 
 def _set_committed(case: Case, values: dict[str, Any]) -> None:

@@ -39,10 +39,16 @@ def base_url() -> str:
     return str(current_app.config.get("MAIL_BASE_URL") or "").rstrip("/")
 
 
-def mail_choices(user_ids: Iterable[int]) -> dict[int, str]:
-    """Each user's e-mail choice (the configured default where they chose nothing)."""
+def mail_choices(user_ids: Iterable[int], known: dict[int, str | None] | None = None) -> dict[int, str]:
+    """Each user's e-mail choice (the configured default where they chose nothing).
+
+    ``known`` holds choices already read with the users (``None``: never chosen); only users
+    missing from it are looked up.
+    """
     ids = list(user_ids)
     default = str(current_app.config.get("NOTIFY_DEFAULT_MAIL") or IMMEDIATE)
+    if known is not None and all(u in known for u in ids):
+        return {u: known[u] or default for u in ids}
     chosen = dict(db.session.connection().execute(sa.select(NotifyPreference.user_id, NotifyPreference.mail)
                                                   .where(NotifyPreference.user_id.in_(ids))).all()) if ids else {}
     return {u: chosen.get(u, default) for u in ids}
@@ -59,7 +65,8 @@ def mail_text(kind: str, link: str) -> tuple[str, str]:
 
 
 def notify_users(user_ids: Iterable[int], kind: str, case_id: int | None, link: str, dedup_key: str,
-                 task_id: str | None = None, mail: bool = True) -> list[int]:
+                 task_id: str | None = None, mail: bool = True,
+                 choices: dict[int, str | None] | None = None) -> list[int]:
     """Add a notification for each user (once per user and ``dedup_key``); queue their e-mail.
 
     In the caller's transaction (no commit).  Immediate e-mail goes to the mail outbox now; a digest
@@ -71,16 +78,16 @@ def notify_users(user_ids: Iterable[int], kind: str, case_id: int | None, link: 
     if not ids:
         return []
     mailing = mail and bool(current_app.config.get("MAIL_ENABLED"))
-    choices = mail_choices(ids)
+    chosen = mail_choices(ids, choices) if mailing else {}    # no mail, no question asked
     now = clock.now()
     mark = {IMMEDIATE: QUEUED, DIGEST: DIGEST, OFF: NONE}
     rows = [dict(user_id=u, kind=kind, case_id=case_id, task_id=task_id, link=link[:500], dedup_key=dedup_key[:200],
-                 mail=mark.get(choices[u], NONE) if mailing else NONE, created_at=now) for u in ids]
+                 mail=mark.get(chosen[u], NONE) if mailing else NONE, created_at=now) for u in ids]
     new = set(insert_new(Notification, rows, ["user_id", "dedup_key"], returning="user_id"))
     if mailing:
         subject, text = mail_text(kind, link)
         for u in ids:
-            if u in new and choices[u] == IMMEDIATE:
+            if u in new and chosen[u] == IMMEDIATE:
                 enqueue_mail(to_user_id=u, to_address=None, kind=kind, subject=subject, text=text,
                              dedup_key=f"notify:{u}:{dedup_key}", case_id=case_id)
     return sorted(new)

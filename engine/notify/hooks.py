@@ -39,8 +39,9 @@ def send(users: list[Person], kind: str, case_id: int, staff_link: str, dedup_ke
     by_link: dict[str, list[int]] = defaultdict(list)
     for u in users:
         by_link[recipients.link_for(u, case_id, staff_link)].append(u.id)
+    choices = {u.id: u.mail for u in users}
     for link, ids in by_link.items():
-        notify_users(ids, kind, case_id, link, dedup_key, task_id=task_id, mail=mail)
+        notify_users(ids, kind, case_id, link, dedup_key, task_id=task_id, mail=mail, choices=choices)
 
 
 def task_owners(parties: Any, task_id: str) -> list[Person]:

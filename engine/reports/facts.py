@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine import clock
+from engine.cases import step_context
 from engine.cases.changes import Change
 from engine.extensions import db
 from engine.reports import readmission
@@ -114,33 +115,76 @@ def make_hook(link: LinkFn) -> Callable[[int, list[Change]], None]:
     return report_facts
 
 
+#: The step-context probe: has the case a deadline record still open or missed?
+PENDING_PROBE = "report_facts.pending_deadlines"
+
+
+def pending_probe() -> Any:
+    """Correlated to the case row of the step's UPDATE (``cases.id``): any pending deadline record?"""
+    return sa.exists().where(DeadlineRecord.case_id == sa.literal_column("cases.id"),
+                             DeadlineRecord.state.in_(PENDING))
+
+
 def install(registry: Any, link: LinkFn) -> None:
-    """Register the hook once on a unit-of-work hook registry (``unit_of_work.hooks(app)``)."""
+    """Register the hook (and its probe) once on a unit-of-work hook registry (``unit_of_work.hooks(app)``)."""
     registry.on_changes[:] = [h for h in registry.on_changes if not getattr(h, "is_report_facts", False)]
     registry.on_changes.append(make_hook(link))
+    registry.probes[PENDING_PROBE] = pending_probe
+
+
+#: Change types that can alter a case's fact row whatever their data (task completions are asked in detail).
+_CASE_FACT_TYPES = frozenset({"case.opened", "message.received", "milestone.reached"})
 
 
 def project(case_id: int, changes: list[Change], link: LinkFn, now: datetime) -> None:
-    """Bring the case's facts in line with this change (inside the caller's transaction)."""
-    case = connection().execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
-                           .where(Case.id == case_id)).first()
-    if case is None:
-        return
-    project_deadlines(case_id, case, changes, now)
-    project_case(case_id, case, changes, link, now)
+    """Bring the case's facts in line with this change (inside the caller's transaction).
+
+    Inside a step the case's columns, its deadline timers and whether it has pending deadline
+    records come from the step context (no statement); a part with nothing to do is skipped.
+    Outside a step (a comment, a backfill) everything is read, as it always was.
+    """
+    ctx = step_context.current(case_id)
+    case: Any
+    if ctx is not None:
+        case = ctx
+    else:
+        case = connection().execute(sa.select(Case.bydel_id, Case.institution_id, Case.anchors, Case.status)
+                                    .where(Case.id == case_id)).first()
+        if case is None:
+            return
+    if ctx is None or ctx.deadline_timers is None or ctx.deadline_timers or ctx.probe(PENDING_PROBE) \
+            or any(ch.type == "deadline.overdue" for ch in changes):
+        project_deadlines(case_id, case, changes, now, ctx)
+    if ctx is None or ctx.anchors != ctx.old_anchors or _touches_case_fact(changes):
+        project_case(case_id, case, changes, link, now)
     project_meetings(case_id, case, changes)
 
 
-def project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime) -> None:
+def _touches_case_fact(changes: list[Change]) -> bool:
+    """May these changes alter the case's fact row (anchors aside)?  The same tests ``project_case`` applies."""
+    for ch in changes:
+        if ch.type in _CASE_FACT_TYPES:
+            return True
+        if ch.type == "task.completed":
+            raw = (ch.data or {}).get("values")
+            values: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            if _ending_from(ch.element_id, values, None) or _followup_from(ch.element_id, values):
+                return True
+    return False
+
+
+def project_deadlines(case_id: int, case: Any, changes: list[Change], now: datetime,
+                      ctx: step_context.StepContext | None = None) -> None:
     timers: dict[str, tuple[str | None, datetime]] = {}
-    for key, element_id, host, due in connection().execute(
-            sa.select(Timer.deadline_key, Timer.element_id, Timer.host_element_id, Timer.due_at)
-            .where(Timer.case_id == case_id, Timer.kind == "deadline", Timer.due_at.is_not(None))):
-        timers.setdefault(key or element_id, (host, clock.as_utc(due)))
-    pending = list(connection().execute(
-        sa.select(DeadlineRecord.id, DeadlineRecord.deadline_key, DeadlineRecord.step, DeadlineRecord.due_at,
-                  DeadlineRecord.state, DeadlineRecord.seq)
-        .where(DeadlineRecord.case_id == case_id, DeadlineRecord.state.in_(PENDING)).order_by(DeadlineRecord.seq)))
+    if ctx is not None and ctx.deadline_timers is not None:
+        for t in ctx.deadline_timers:
+            timers.setdefault(t.key, (t.host_element_id, clock.as_utc(t.due_at)))
+    else:
+        for key, element_id, host, due in connection().execute(
+                sa.select(Timer.deadline_key, Timer.element_id, Timer.host_element_id, Timer.due_at)
+                .where(Timer.case_id == case_id, Timer.kind == "deadline", Timer.due_at.is_not(None))):
+            timers.setdefault(key or element_id, (host, clock.as_utc(due)))
+    pending = list(connection().execute(_PENDING_ROWS, {"case_id": case_id}))
     done = [(ch.element_id, ch) for ch in changes if ch.type == "task.completed" and ch.element_id]
     fired: dict[str, datetime] = {}
     for ch in changes:
@@ -149,22 +193,21 @@ def project_deadlines(case_id: int, case: Any, changes: list[Change], now: datet
             key = data.get("deadline") or data.get("timer")
             if key and data.get("due_at"):
                 fired[key] = clock.as_utc(datetime.fromisoformat(data["due_at"]))
-    seqs: dict[str, int] = {}
-    if timers or fired:
-        seqs = {r[0]: r[1] for r in connection().execute(
-            sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
-            .where(DeadlineRecord.case_id == case_id).group_by(DeadlineRecord.deadline_key))}
+    deltas: dict[Bucket, int] = {}        # the rollup's counters move once, at the end
+
+    def update(row: Any, **values: Any) -> None:
+        update_record(row.id, old=_bucket(*row[6:]), deltas=deltas, **values)
     matched_timer: set[str] = set()
     for row in pending:
         due = clock.as_utc(row.due_at)
         step_done = next((at_ch for element, at_ch in done if element == row.step), None)
         if step_done is not None:
             state, late = kept(due, now)
-            update_record(row.id, kept_at=now, state=state, days_late=late)
+            update(row, kept_at=now, state=state, days_late=late)
             done = [d for d in done if d[1] is not step_done]   # one completion keeps one deadline
             continue
         if row.deadline_key in fired and row.state == OPEN:
-            update_record(row.id, state=MISSED)
+            update(row, state=MISSED)
             fired.pop(row.deadline_key)
             matched_timer.add(row.deadline_key)
             continue
@@ -172,21 +215,33 @@ def project_deadlines(case_id: int, case: Any, changes: list[Change], now: datet
             continue
         current = timers.get(row.deadline_key)
         if current is None:
-            update_record(row.id, state=VOID)                    # gone without firing, step not done
+            update(row, state=VOID)                    # gone without firing, step not done
             continue
         matched_timer.add(row.deadline_key)
         host, new_due = current
         if new_due != due or (host and host != row.step):
             d = due_day(new_due)
-            update_record(row.id, due_at=new_due, due_date=d, due_month=_month(d), step=host or row.step)
-    inserts = []
-    for key, (host, due) in timers.items():
-        if key not in matched_timer:
-            inserts.append(new_row(case_id, case, key, host, due, seqs, OPEN))
-    for key, due in fired.items():                                # armed and fired within one step
-        inserts.append(new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED))
-    if inserts:
-        insert_records(inserts)
+            update(row, due_at=new_due, due_date=d, due_month=_month(d), step=host or row.step)
+    new_timers = [(key, host, due) for key, (host, due) in timers.items() if key not in matched_timer]
+    if new_timers or fired:
+        seqs = {r[0]: r[1] for r in connection().execute(_MAX_SEQ, {"case_id": case_id})}
+        inserts = [new_row(case_id, case, key, host, due, seqs, OPEN) for key, host, due in new_timers]
+        inserts += [new_row(case_id, case, key, _step_of(changes, key), due, seqs, MISSED)   # armed and fired
+                    for key, due in fired.items()]                                           # within one step
+        insert_records(inserts, deltas)
+    bump(deltas)
+
+
+# Built once: this runs in every step of a case with deadlines (building a statement costs more than running it).
+_PENDING_ROWS = sa.select(
+    DeadlineRecord.id, DeadlineRecord.deadline_key, DeadlineRecord.step, DeadlineRecord.due_at, DeadlineRecord.state,
+    DeadlineRecord.seq,
+    # the rollup bucket (``_BUCKET``), so moving a record's count needs no read of its own
+    DeadlineRecord.deadline_key, DeadlineRecord.bydel_id, DeadlineRecord.institution_id, DeadlineRecord.due_month,
+    DeadlineRecord.state, DeadlineRecord.days_late,
+).where(DeadlineRecord.case_id == sa.bindparam("case_id"), DeadlineRecord.state.in_(PENDING)).order_by(DeadlineRecord.seq)
+_MAX_SEQ = (sa.select(DeadlineRecord.deadline_key, sa.func.max(DeadlineRecord.seq))
+            .where(DeadlineRecord.case_id == sa.bindparam("case_id")).group_by(DeadlineRecord.deadline_key))
 
 
 def _step_of(changes: list[Change], key: str) -> str | None:
@@ -214,26 +269,48 @@ def _bucket(key: str, bydel: int, inst: int, month: str, state: str, days_late: 
     return (key, bydel, inst, month, state, days_late or 0)
 
 
-def update_record(record_id: int, **values: Any) -> None:
-    """Change one deadline row and move its count from the old rollup bucket to the new one."""
-    old = connection().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
-    connection().execute(sa.update(DeadlineRecord).where(DeadlineRecord.id == record_id).values(**values))
+_UPDATES: dict[frozenset[str], Any] = {}
+
+
+def update_record(record_id: int, old: Bucket | None = None, deltas: dict[Bucket, int] | None = None,
+                  **values: Any) -> None:
+    """Change one deadline row and move its count from the old rollup bucket to the new one.
+
+    ``old`` is the row's bucket when the caller read it already; ``deltas`` collects the move
+    instead of bumping now (the caller bumps once for all its records).
+    """
+    if old is None:
+        found = connection().execute(sa.select(*_BUCKET).where(DeadlineRecord.id == record_id)).first()
+        old = _bucket(*found) if found is not None else None
+    stmt = _UPDATES.get(frozenset(values))
+    if stmt is None:
+        stmt = _UPDATES[frozenset(values)] = sa.update(DeadlineRecord).where(
+            DeadlineRecord.id == sa.bindparam("b_id")).values({k: sa.bindparam(k) for k in sorted(values)})
+    connection().execute(stmt, {**values, "b_id": record_id})
     if old is None:
         return
-    before = _bucket(*old)
     after = _bucket(values.get("deadline_key", old[0]), old[1], old[2], values.get("due_month", old[3]),
                     values.get("state", old[4]), values.get("days_late", old[5]) if "days_late" in values else old[5])
-    if before != after:
-        bump({before: -1, after: +1})
+    if old != after:
+        moves = {} if deltas is None else deltas
+        moves[old] = moves.get(old, 0) - 1
+        moves[after] = moves.get(after, 0) + 1
+        if deltas is None:
+            bump(moves)
 
 
-def insert_records(rows: list[dict[str, Any]]) -> None:
-    connection().execute(sa.insert(DeadlineRecord), rows)
-    deltas: dict[Bucket, int] = {}
+_INSERT_RECORDS = sa.insert(DeadlineRecord)
+
+
+def insert_records(rows: list[dict[str, Any]], deltas: dict[Bucket, int] | None = None) -> None:
+    """Insert deadline rows and count them in the rollup (now, or into the caller's ``deltas``)."""
+    connection().execute(_INSERT_RECORDS, rows)
+    moves: dict[Bucket, int] = {} if deltas is None else deltas
     for r in rows:
         b = _bucket(r["deadline_key"], r["bydel_id"], r["institution_id"], r["due_month"], r["state"], r["days_late"])
-        deltas[b] = deltas.get(b, 0) + 1
-    bump(deltas)
+        moves[b] = moves.get(b, 0) + 1
+    if deltas is None:
+        bump(moves)
 
 
 def bump(deltas: dict[Bucket, int]) -> None:
@@ -243,13 +320,19 @@ def bump(deltas: dict[Bucket, int]) -> None:
     if not rows:
         return
     conn = connection()
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(DeadlineRollup)
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(ROLLUP_KEY),
-                                            set_={"n": DeadlineRollup.n + stmt.excluded.n}), rows)
+    stmt = _UPSERTS.get(conn.dialect.name)
+    if stmt is None:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        ins = upsert(DeadlineRollup)
+        stmt = _UPSERTS[conn.dialect.name] = ins.on_conflict_do_update(
+            index_elements=list(ROLLUP_KEY), set_={"n": DeadlineRollup.n + ins.excluded.n})
+    conn.execute(stmt, rows)
+
+
+_UPSERTS: dict[str, Any] = {}
 
 
 ROLLUP_KEY = ("deadline_key", "bydel_id", "institution_id", "due_month", "state", "days_late")

@@ -120,7 +120,9 @@ class Case(Model):
     resident_name: Mapped[str] = mapped_column(sa.String(200))
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     anchors: Mapped[dict] = mapped_column(sa.JSON, default=dict)     # T0, bolig tilbudt, T1 (for lists)
-    state: Mapped[bytes] = mapped_column(StateBytes)   # engine.bpmn.state_codec: compressed JSON
+    # deferred: a warm workflow (cached per process, checked by ``version``) never needs the blob, and lists
+    # of cases never do — it is read only when a workflow is restored (one SELECT of this column then)
+    state: Mapped[bytes] = mapped_column(StateBytes, deferred=True)   # engine.bpmn.state_codec: compressed JSON
     version: Mapped[int] = mapped_column(default=1)
     error_element: Mapped[str | None] = mapped_column(sa.String(200))
     error_message: Mapped[str | None] = mapped_column(sa.Text)

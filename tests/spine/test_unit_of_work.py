@@ -126,11 +126,14 @@ def test_the_probes_in_the_case_update_see_the_updated_cases_own_rows(api, tre_b
     db.session.execute(sa.delete(Timer).where(Timer.case_id == without["id"]))
     db.session.execute(sa.insert(Timer).values(case_id=with_timer["id"], task_id="probe-test", element_id="x",
                                                kind="other"))
-    guarded, probes = unit_of_work._probes(unit_of_work.hooks(app))
+    guarded, _names, probes = unit_of_work._probes(unit_of_work.hooks(app))
     answers = {}
     for case_id in (with_timer["id"], without["id"]):
         answers[case_id] = db.session.execute(sa.update(Case).where(Case.id == case_id).values(version=Case.version)
                                               .returning(*probes)).one()
     db.session.rollback()
     assert answers[with_timer["id"]][1] and not answers[without["id"]][1]
-    assert not any(answers[without["id"]])            # no watch fired early, no timers, no subscription, nothing held
+    open_ids = answers[without["id"]][2]             # the ids of that case's own task rows, no other case's
+    assert open_ids and set(open_ids.split()) == {t["id"] for t in without["tasks"]}
+    # no watch fired early, no timers, no subscription, nothing held, no pending deadline record
+    assert not any(a for i, a in enumerate(answers[without["id"]]) if i != 2)
