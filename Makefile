@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=engine $(VENV)/bin/flask
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets browser secret migrate run test test-only lint bench screenshots clean
+.PHONY: install assets browser secret migrate run test test-only lint bench bench-15 screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ screenshots: install assets browser
 
 bench: install
 	$(PY) bench/run.py
+
+# Issue 15's rows only, ROUNDS times in one run, with median (range) and the goal beside each.
+ROUNDS ?= 3
+bench-15: install
+	$(PY) -m bench.issue15 $(ROUNDS)
 
 clean:
 	rm -rf $(VENV) node_modules instance
