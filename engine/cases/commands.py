@@ -121,13 +121,18 @@ def _authorize_task(actor: Actor, task_id: str, action: str) -> tuple[OpenTask, 
     when the answer is a refusal.  A task closed meanwhile is a 409 (:func:`closed_task`); a racing
     completion that commits after this read loses the step's version check (409 too).
     """
-    row = db.session.get(OpenTask, str(task_id))
-    if row is None:
+    found = db.session.execute(_TASK_AND_CASE, {"task_id": str(task_id)}).first()
+    if found is None:
         closed_task(actor, task_id, action)
-    case = db.session.get(Case, row.case_id)
+    row, case = found
     cap = access.require_act(actor, case, row.lane, row.role, action)
     assert case is not None   # require_act answers 404 for a missing case
     return row, case, cap
+
+
+#: The task and its case in one statement (both into the session's identity map), built once.
+_TASK_AND_CASE = (sa.select(OpenTask, Case).outerjoin(Case, Case.id == OpenTask.case_id)
+                  .where(OpenTask.id == sa.bindparam("task_id")))
 
 
 @contextmanager

@@ -4,8 +4,9 @@ The change hooks used to begin by reading the case row (report facts, notificati
 the projection had just written (report facts) and each user's e-mail choice (notifications); the
 step now hands them what it knows (``engine.cases.step_context``) and the access-log row is one Core
 INSERT at commit.  The budget below is what a completion of the benchmark workload needs: the
-version-checked UPDATE, the open-task diff (read, delete, insert), the audit rows, the new task's
-lane users and their notifications, the access-log row.
+task with its case (to decide access), the version-checked UPDATE (whose RETURNING also brings the
+open-task diff's old side), the diff (delete, insert), the audit rows, the new task's lane users
+with their e-mail choice, their notifications, the access-log row.
 """
 from __future__ import annotations
 
@@ -54,11 +55,11 @@ def test_a_completion_reads_nothing_it_already_knows(ctx, users, clock_at):
     selects = [s for s in seen if s.startswith("SELECT")]
 
     def reads(table: str) -> int:
-        return sum(1 for s in selects if s.split(" WHERE")[0].endswith(f"FROM {table}"))
-    assert reads("cases") == 1, selects      # loaded once to decide access; never read back by a hook
-    for table in ("timers", "deadline_records", "case_facts", "notify_preferences"):
+        return sum(1 for s in selects if f"FROM {table} " in s + " " or f"JOIN {table} " in s)
+    assert reads("cases") == 1, selects      # read once with its task to decide access; never read back by a hook
+    for table in ("timers", "deadline_records", "case_facts"):
         assert reads(table) == 0, (table, selects)
-    assert len(selects) <= 5, selects        # task + case (access), open tasks (diff), lane users, warm-cache check
+    assert len(selects) <= 2, selects        # the task with its case (access), the new task's lane users
     writes = [s for s in seen if not s.startswith("SELECT")]
     assert len(writes) <= 6, writes          # UPDATE cases, DELETE + INSERT open_tasks, audit, notifications, access log
     # … and what those statements were for is all there
