@@ -1,4 +1,4 @@
-"""Format 3 of a case's stored state: SpiffWorkflow's dict without what it can rebuild, in columns.
+"""Format 3 of a case's stored state: SpiffWorkflow's dict with each id once, in columns.
 
 Why (#15, «≤ 8 KB running»): in SpiffWorkflow's own layout (formats 1 and 2) a compressed state is
 mostly task ids — random, so they do not compress — written three times each (``id``, the child's
@@ -13,7 +13,9 @@ path ahead (MAYBE/LIKELY/FUTURE), which the engine derives from the diagram. Her
 * **each id is stored once**, as 16 raw bytes in a table after the JSON; tasks refer to ids by their
   index, and a task's children are not written when they are the tasks naming it as parent, in order;
 * **names are stored once** (``task_spec`` becomes an index into ``names``), and the per-task fields
-  become columns, with the sparse ones (data, delta, internal data, triggered) only where not empty.
+  become columns, with the sparse ones (data, delta, internal data, triggered) only where not empty;
+* **a task with no data has no delta** (``task_codec.CompactTaskConverter`` writes ``{}`` instead of
+  one deleting every key of its parent), stored as a position in ``empty``.
 
 The task data is written as SpiffWorkflow writes it: each task's *delta* against its parent
 (``TaskConverter``), so ``reset_to`` restores exactly the data it restored before. (Storing each
@@ -21,8 +23,9 @@ distinct delta once was measured: 10–20 bytes of 3–9 KB, as zstd already mat
 
 :func:`pack` and :func:`unpack` are exact inverses on every kept task (id, parent, children, state,
 spec, time, data, internal data) and keep the predicted ones' shape (element, state, nesting; a
-restored predicted task has a new id and its parent's time) — ``tests/spine/test_state_format3.py``
-checks this on the real routine at every step of a case. No Flask, no SpiffWorkflow objects: dicts in, dicts out.
+restored predicted task has a new id and its parent's time) — ``tests/routine/test_stored_state.py``
+checks this on the real routine at every step of a case. No Flask, no SpiffWorkflow objects: dicts
+in, dicts out.
 """
 from __future__ import annotations
 
@@ -32,10 +35,8 @@ from uuid import UUID, uuid4
 
 from engine.bpmn.task_codec import remember
 
-MAYBE, LIKELY, FUTURE = 1, 2, 4
-WAITING, READY, STARTED, ERROR = 8, 16, 32, 128
+MAYBE, LIKELY, FUTURE = 1, 2, 4          # SpiffWorkflow's TaskState values (stable in its dicts)
 PREDICTED = frozenset((MAYBE, LIKELY, FUTURE))
-OPEN = frozenset((WAITING, READY, STARTED, ERROR))
 _ID_REFS = ("root", "last_task", "parent_task_id")
 _TASK_KEYS = {"typename", "id", "parent", "children", "last_state_change", "state", "task_spec", "triggered",
               "internal_data", "data", "delta"}
