@@ -29,6 +29,7 @@ def create_token(user: User, name: str) -> str:
 
 def user_for_token(token: str) -> User | None:
     """The active user a valid, unrevoked token belongs to."""
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()),
-                                                      ApiToken.revoked_at.is_(None)))
-    return row.user if row is not None and row.user.active else None
+    # one statement for token and user (every API request asks: the user's row was a second lookup)
+    user = db.session.scalar(sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+                             .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)))
+    return user if user is not None and user.active else None

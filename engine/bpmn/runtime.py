@@ -33,7 +33,7 @@ from engine.bpmn import progress, state_codec, timers
 from engine.bpmn import spec as spec_mod
 from engine.bpmn.catalog import SpecBundle
 from engine.bpmn.scripts import RestrictedEnvironment, describe_failure
-from engine.bpmn.task_codec import FastTaskConverter
+from engine.bpmn.task_codec import CompactTaskConverter, FastTaskConverter
 
 
 class StepFailed(Exception):
@@ -159,6 +159,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 STATE_FORMAT = "tilbolig-1/spiff-1.5"
 
 
+
 class ProcessEngine:
     """Runs workflows of deployed bundles; one instance per process is enough (it holds no case state)."""
 
@@ -168,6 +169,9 @@ class ProcessEngine:
         registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
                                                      Task: FastTaskConverter})
         self._serializer = BpmnWorkflowSerializer(registry)
+        compact = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
+                                                    Task: CompactTaskConverter})
+        self._compact = BpmnWorkflowSerializer(compact)
 
     # -- specs ------------------------------------------------------------------------------
     def dump_bundle(self, bundle: SpecBundle) -> str:
@@ -190,19 +194,24 @@ class ProcessEngine:
 
     # -- state ------------------------------------------------------------------------------
     def dump(self, wf: BpmnWorkflow) -> bytes:
-        """Spec-less instance state as stored: compact JSON, compressed (``state_codec``)."""
-        return state_codec.encode_text(self.dump_json(wf))
+        """Spec-less instance state as stored: format 3 (``state_codec``, ``compact_state``)."""
+        return state_codec.encode(self._convert(self._compact, wf), self._compact._encoder_cls)
 
     def dump_json(self, wf: BpmnWorkflow) -> str:
-        """Spec-less instance state as JSON text."""
-        reg = self._serializer.registry
+        """Spec-less instance state as JSON text in SpiffWorkflow's own layout (every task)."""
+        return json.dumps(self._convert(self._serializer, wf), cls=self._serializer._encoder_cls,
+                          separators=(",", ":"))
+
+    @staticmethod
+    def _convert(serializer: BpmnWorkflowSerializer, wf: BpmnWorkflow) -> dict[str, Any]:
+        reg = serializer.registry
         reg._encoder_mode = True
         try:
             dct = reg.convert(wf)
-            dct["format"] = STATE_FORMAT
-            return json.dumps(dct, cls=self._serializer._encoder_cls, separators=(",", ":"))
         finally:
             reg._encoder_mode = False
+        dct["format"] = STATE_FORMAT
+        return dct
 
     def restore(self, bundle: SpecBundle, state: bytes | str) -> BpmnWorkflow:
         """A workflow from stored state in any format ever written (``state_codec``)."""

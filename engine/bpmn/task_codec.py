@@ -14,10 +14,32 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 #: Task id → text, shared by every workflow of the process (ids are random: no collisions to fear).
 uuid_text = functools.lru_cache(maxsize=1 << 17)(UUID.__str__)
+#: Text → task id: a restore parses each id three times (the task's, its children's, their parent),
+#: and format 3 (``compact_state``) has the ids as bytes already, so it hands them over here.
+_IDS: dict[str, UUID] = {}
+_IDS_MAX = 1 << 17
+
+
+def uuid_of(text: str) -> UUID:
+    """The task id written as ``text`` (parsed once per process while it is remembered)."""
+    found = _IDS.get(text)
+    if found is None:
+        found = remember(UUID(text), text)
+    return found
+
+
+def remember(task_id: UUID, text: str | None = None) -> UUID:
+    """Keep ``task_id`` for :func:`uuid_of`; the cache is emptied when full (ids are only a speed-up)."""
+    if len(_IDS) >= _IDS_MAX:
+        _IDS.clear()
+    _IDS[text or str(task_id)] = task_id
+    return task_id
 
 
 class FastTaskConverter(TaskConverter):
@@ -43,3 +65,42 @@ class FastTaskConverter(TaskConverter):
             "data": data,
             "delta": delta,
         }
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+        """``TaskConverter.from_dict`` with the ids parsed once (``uuid_of``); the same task otherwise."""
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=uuid_of(dct["id"]))
+        task._parent = uuid_of(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [uuid_of(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get("delta") or {}
+        parent = task.parent if delta else None
+        if parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
+        return task
+
+
+class CompactTaskConverter(FastTaskConverter):
+    """For format 3 (``compact_state``): a task with no data at all is written with no delta.
+
+    SpiffWorkflow's delta of such a task (a cancelled branch, a predicted step) lists every key of
+    its parent's data as deleted — up to a kilobyte a task. ``TaskConverter.from_dict`` restores an
+    empty ``delta`` from ``data``, which is ``{}`` here: the same empty dict.
+    """
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        dct = super().to_dict(task)
+        if dct["delta"] and not task.data:
+            dct["delta"] = {}
+        return dct

@@ -19,6 +19,7 @@ from engine.cases.queries import (
                                   get_task,
                                   list_cases,
                                   list_tasks,
+                                  preload_names,
                                   task_data,
                                   task_schema,
                                   task_ui_schema,
@@ -33,6 +34,7 @@ __all__ = [
     "CaseUnitOfWork", "Change", "actionable_tasks_query", "case_data", "case_events", "case_tasks", "case_timers",
     "check_message", "completed_forms", "completed_task",
     "case_page", "complete_task", "deliver_message", "get_case", "get_task", "list_cases", "list_tasks", "load_workflow",
-    "open_case", "read_workflow", "refusal_text", "save_draft", "step", "task_data", "task_schema", "task_ui_schema",
+    "open_case", "preload_names", "read_workflow", "refusal_text", "save_draft", "step", "task_data", "task_schema",
+    "task_ui_schema",
     "visible_cases_query", "wake_case", "waiting_messages",
 ]

@@ -1,4 +1,4 @@
-"""The case state is stored compressed behind a format tag, and rows of the old format still load (#15)."""
+"""The case state is stored compressed behind a format tag, and rows of the old formats still load (#15)."""
 from __future__ import annotations
 
 import pytest
@@ -7,8 +7,14 @@ import sqlalchemy as sa
 from engine.bpmn import state_codec
 from engine.extensions import db
 from engine.ops import migration
+from engine.processes import deployments
+from engine.processes.runtime_state import state as engine_state
 from engine.store.models import Case
 from tests.spine.test_cases import _open, _task
+
+
+def _case(case_id: int) -> Case:
+    return db.session.get(Case, case_id)
 
 
 def _stored(case_id: int) -> bytes:
@@ -19,25 +25,31 @@ def _stored(case_id: int) -> bytes:
 def test_a_new_case_is_stored_compressed_and_reads_back_to_the_same_json(api, tre_baner, clock_at):
     case = _open(api, clock_at)
     blob = _stored(case["id"])
-    assert state_codec.format_of(blob) == state_codec.FORMAT_ZSTD
+    assert state_codec.format_of(blob) == state_codec.FORMAT_COMPACT
     text = state_codec.decode_text(blob)
     assert text.startswith("{") and '"format":"tilbolig-1/spiff-1.5"' in text
     assert len(blob) * 3 < len(text.encode())      # a fixture case compresses well over 3×
 
 
-def test_a_row_in_the_old_plain_json_format_still_loads_runs_and_is_then_rewritten(api, tre_baner, clock_at):
+@pytest.mark.parametrize("old_format", [state_codec.FORMAT_JSON, state_codec.FORMAT_ZSTD])
+def test_a_row_in_an_old_format_still_loads_runs_and_is_then_rewritten(api, tre_baner, clock_at, old_format):
     case = _open(api, clock_at)
-    text = state_codec.decode_text(_stored(case["id"]))
-    # the row as every session before #15 wrote it: plain JSON text (SQLite keeps it as TEXT)
-    old = text if db.engine.dialect.name == "sqlite" else text.encode()
+    # SpiffWorkflow's own layout, every task: what every session before format 3 wrote
+    wf = engine_state().engine.restore(deployments.bundle_for(_case(case["id"]).process_version_id),
+                                       _stored(case["id"]))
+    text = engine_state().engine.dump_json(wf)
+    if old_format == state_codec.FORMAT_ZSTD:
+        old = state_codec.encode_text(text)
+    else:   # plain JSON text (SQLite keeps it as TEXT)
+        old = text if db.engine.dialect.name == "sqlite" else text.encode()
     db.session.execute(sa.text("UPDATE cases SET state = :s WHERE id = :id"), {"s": old, "id": case["id"]})
     db.session.commit()
-    assert state_codec.format_of(_stored(case["id"])) == state_codec.FORMAT_JSON
+    assert state_codec.format_of(_stored(case["id"])) == old_format
     task_id = _task(case, "registrer")["id"]
     r = api("kari.gamleoslo").post(f"/api/v1/tasks/{task_id}/complete", json={"data": {}})
     assert r.status_code == 200, r.json
     assert r.json["version"] == 2
-    assert state_codec.format_of(_stored(case["id"])) == state_codec.FORMAT_ZSTD
+    assert state_codec.format_of(_stored(case["id"])) == state_codec.FORMAT_COMPACT
 
 
 def test_unreadable_state_is_named_not_crashed_on():
