@@ -223,6 +223,24 @@ def project_timers(engine: ProcessEngine, case: Case, wf: Any, now: datetime, *,
     return events
 
 
+_SERVICE_ROWS = sa.select(OpenTask.id, OpenTask.element_id, OpenTask.name, OpenTask.lane).where(
+    OpenTask.case_id == sa.bindparam("case_id"), OpenTask.origin.is_not(None))
+
+
+def close_service_tasks(case_id: int) -> list[Change]:
+    """Close the tasks the service opened itself (a consent renewal) on a case whose workflow has ended.
+
+    The workflow's own tasks leave with the workflow; these do not, and an inbox must not offer a
+    task of a finished case (completing it would be refused: «Saken er avsluttet»).
+    """
+    rows = list(_execute(_SERVICE_ROWS, {"case_id": case_id}))
+    if not rows:
+        return []
+    _execute(_DELETE_TASKS, {"ids": [r.id for r in rows]})
+    return [Change("task.cancelled", element_id=r.element_id, task_id=r.id, data={"name": r.name, "lane": r.lane})
+            for r in rows]
+
+
 def clear(case_id: int) -> None:
     """Remove every projection row of a case that will never step again (terminated)."""
     _execute(sa.delete(OpenTask).where(OpenTask.case_id == case_id))

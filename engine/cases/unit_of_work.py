@@ -215,6 +215,7 @@ class CaseUnitOfWork:
                                                      waiting=waiting)
                 deadlines = step_context.deadline_timers(waiting)
             if completed:
+                events += projections.close_service_tasks(self.case_id)
                 events.append(Change("case.completed"))
             known = {**loaded, **row}
             col = (lambda k: known[k] if k in known else getattr(self.case, k))  # noqa: E731

@@ -258,3 +258,31 @@ def test_deadline_already_past_marks_the_task_overdue_at_once(api, tre_baner, cl
     assert tasks["folg_opp"]["role"] == "leder"
     types = [e["type"] for e in api("kari.gamleoslo").get(f"/api/v1/cases/{case['id']}/events").json]
     assert types.count("deadline.overdue") == 1
+
+
+def test_a_task_the_service_opened_closes_when_the_case_completes(api, tre_baner, clock_at):
+    """A consent renewal (a task the service opened, not the workflow) does not outlive its case: when
+    the workflow ends the task is closed and the audit trail says so — before, it stayed in the inbox
+    and completing it was refused with «Saken er avsluttet» (found by the simulated year of bench/storage)."""
+    import sqlalchemy as sa
+
+    from engine.cases.consent import RENEWAL_ELEMENT, RENEWAL_NAME, RENEWAL_ORIGIN
+    from engine.extensions import db
+    from engine.store.models import AuditEvent, Case, OpenTask
+
+    case = _open(api, clock_at)
+    db.session.add(OpenTask(id="renewal-of-a-test", case_id=case["id"], element_id=RENEWAL_ELEMENT, name=RENEWAL_NAME,
+                            lane="bydel", organisation_id=db.session.get(Case, case["id"]).bydel_id,
+                            origin=RENEWAL_ORIGIN))
+    db.session.commit()
+    r = api("kari.gamleoslo").post(f"/api/v1/tasks/{_task(case, 'registrer')['id']}/complete", json={"data": {}})
+    r = api("beboer.test").post(f"/api/v1/tasks/{_task(r.json, 'samtykke')['id']}/complete", json={"data": {}})
+    assert db.session.get(OpenTask, "renewal-of-a-test") is not None      # a step that does not end the case keeps it
+    db.session.rollback()
+    r = api("ingrid.bygdoy").post(f"/api/v1/tasks/{_task(r.json, 'plan')['id']}/complete", json={"data": {"antall": 2}})
+    assert r.status_code == 200 and r.json["status"] == "completed", r.json
+    db.session.rollback()
+    assert db.session.get(OpenTask, "renewal-of-a-test") is None
+    cancelled = db.session.scalars(sa.select(AuditEvent.element_id).where(
+        AuditEvent.case_id == case["id"], AuditEvent.type == "task.cancelled", AuditEvent.task_id == "renewal-of-a-test"))
+    assert list(cancelled) == [RENEWAL_ELEMENT]
