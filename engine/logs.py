@@ -97,4 +97,8 @@ def configure(fmt: str = "text", level: str = "INFO", stream: Any = None) -> log
     root.setLevel(level.upper())
     # the scheduler logs every tick («Job … executed successfully») at INFO: once a second is noise
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # SpiffWorkflow logs every task state change at INFO (four lines for a fired timer, more for a
+    # completion): the audit trail already records what happened, and formatting those lines cost
+    # CPU on every step (#15). Its warnings and errors still come through.
+    logging.getLogger("spiff").setLevel(max(logging.WARNING, root.level))
     return handler
