@@ -84,12 +84,12 @@ def drain(limit: int | None = None, batch: int | None = None) -> DrainResult:
     try:
         while limit is None or result.cases_woken < limit:
             now = clock.now()
-            batch = claimer.claim(now, skip, None if limit is None else limit - result.cases_woken)
-            if not batch:
+            claimed = claimer.claim(now, skip, None if limit is None else limit - result.cases_woken)
+            if not claimed:
                 db.session.rollback()
                 break
             try:
-                _fire_batch(batch, now, result, skip, conflicted)
+                _fire_batch(claimed, now, result, skip, conflicted)
             finally:
                 db.session.rollback()
                 claimer.release()
