@@ -28,6 +28,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import undefer
 
 from engine import cases, clock, logs
 from engine.cases import consent as consent_changes
@@ -104,11 +105,12 @@ def _load_cases(batch: list[claims.Claim], now: datetime) -> dict[int, Case]:
     """The claimed cases that still have a claimable timer, in one SELECT, detached from the session.
 
     Read after the claim, so a case another worker fired just before we locked it is not woken
-    again.  Detached, so the commit of the batch's first case does not expire the others (each is
-    merged back unchanged before its own step: no second read of its row and state).
+    again; with the state (deferred on ``Case``), as a worker seldom has the case warm and the
+    restore would otherwise read it per case.  Detached, so the commit of the batch's first case does
+    not expire the others (each is merged back unchanged before its own step: no second read).
     """
     ids = [c.case_id for c in batch]
-    rows = list(db.session.scalars(sa.select(Case).where(
+    rows = list(db.session.scalars(sa.select(Case).options(undefer(Case.state)).where(
         Case.id.in_(ids), sa.exists().where(Timer.case_id == Case.id, due_timers.claimable(now)))))
     for case in rows:
         db.session.expunge(case)
