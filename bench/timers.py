@@ -11,13 +11,20 @@ waiting at its deadline, with fresh task ids and the due time written into the e
 Workers are separate processes running ``engine.timer_worker.run`` (what ``flask worker`` runs).
 
 Run alone: ``.venv/bin/python bench/timers.py`` (``TILBOLIG_BENCH_PG`` selects the server).
+Before/after in one run: ``TILBOLIG_BENCH_BASELINE=/path/to/other/checkout`` runs that tree's workers
+(its ``bench/timers.py --worker``) against the same database, alternating with this tree's, for
+``TILBOLIG_BENCH_ROUNDS`` rounds (default 1); the table gives medians and the range of the rounds.
+The workers' log lines go to a file (printed at the end), not to the terminal.
 """
 from __future__ import annotations
 
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -31,6 +38,9 @@ PENDING = int(os.environ.get("TILBOLIG_BENCH_PENDING", "1000000"))   # the goal 
 TRICKLE, TRICKLE_SECONDS = 300, 10.0        # 30 timers/s falling due, steadily
 BURST = int(os.environ.get("TILBOLIG_BENCH_BURST", "1000"))
 TICK = 1.0
+BASELINE = os.environ.get("TILBOLIG_BENCH_BASELINE", "")
+ROUNDS = int(os.environ.get("TILBOLIG_BENCH_ROUNDS", "1"))
+WORKER_LOG = Path(tempfile.gettempdir()) / f"bench-timers-workers-{os.getpid()}.log"
 
 
 def _ensure_database(url: str) -> None:
@@ -148,10 +158,12 @@ def _batch(snap: dict, dues: list[datetime]) -> list[int]:
     return ids
 
 
-def _start_workers(n: int, seconds: float) -> list[subprocess.Popen]:
-    """Start ``n`` worker processes and wait until each is connected and ticking."""
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", PG, f"bench-{n}-{i}", str(seconds)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True) for i in range(n)]
+def _start_workers(n: int, seconds: float, tree: Path = ROOT) -> list[subprocess.Popen]:
+    """Start ``n`` worker processes of ``tree`` and wait until each is connected and ticking."""
+    with WORKER_LOG.open("a") as log:
+        procs = [subprocess.Popen([sys.executable, str(tree / "bench" / "timers.py"), "--worker", PG, f"bench-{n}-{i}",
+                                   str(seconds)], cwd=tree, stdout=subprocess.PIPE, stderr=log, text=True)
+                 for i in range(n)]
     for p in procs:
         while (line := p.stdout.readline()) and line.strip() != "READY":
             pass
@@ -181,9 +193,9 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def measure(snap: dict, workers: int) -> dict:
+def measure(snap: dict, workers: int, tree: Path = ROOT) -> dict:
     # lateness: a trickle falling due over TRICKLE_SECONDS, starting once the workers are up
-    procs = _start_workers(workers, 2 + TRICKLE_SECONDS + 2)
+    procs = _start_workers(workers, 2 + TRICKLE_SECONDS + 2, tree)
     start = datetime.now(timezone.utc) + timedelta(seconds=2)
     step = TRICKLE_SECONDS / TRICKLE
     ids = _batch(snap, [start + timedelta(seconds=i * step) for i in range(TRICKLE)])
@@ -193,12 +205,33 @@ def measure(snap: dict, workers: int) -> dict:
     # throughput: a burst already due (catch-up after downtime); measured first fire → last fire
     ids = _batch(snap, [datetime.now(timezone.utc) - timedelta(hours=24) + timedelta(milliseconds=i)
                         for i in range(BURST)])
-    _wait(_start_workers(workers, -120))
+    cpu = _children_cpu()
+    _wait(_start_workers(workers, -120, tree))
+    cpu = _children_cpu() - cpu - workers * _startup_cpu(tree)
     burst = _fired(ids)
     times = sorted(f for _, f in burst)
     span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else float("nan")
     return {"workers": workers, "trickle": len(fired), "p50": _pct(late, 50), "p99": _pct(late, 99),
-            "max": max(late), "burst": len(burst), "per_s": (len(burst) - 1) / span if span else float("nan")}
+            "max": max(late), "burst": len(burst), "per_s": (len(burst) - 1) / span if span else float("nan"),
+            "tree": "baseline" if tree != ROOT else "this", "cpu_ms": cpu * 1000 / max(1, len(burst))}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every worker process waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+_STARTUP: dict[Path, float] = {}
+
+
+def _startup_cpu(tree: Path) -> float:
+    """CPU seconds a worker of ``tree`` spends starting and finding nothing due (subtracted from the burst)."""
+    if tree not in _STARTUP:
+        before = _children_cpu()
+        _wait(_start_workers(1, -120, tree))
+        _STARTUP[tree] = _children_cpu() - before
+    return _STARTUP[tree]
 
 
 def worker_main(url: str, name: str, seconds: float) -> None:
@@ -244,19 +277,53 @@ def main() -> list[dict]:
         print(f"  inserted {PENDING:,} pending timers in {time.perf_counter() - t0:.1f} s")
         with db.engine.begin() as conn:    # what autovacuum does soon after a bulk load
             conn.execute(sa.text("ANALYZE cases; ANALYZE timers"))
-        for workers in (1, 2):
-            rows.append(measure(snap, workers))
-    print(f"  {'workers':>7} {'lateness p50':>13} {'p99':>8} {'max':>8} {'burst fired/s':>14}")
-    for r in rows:
-        print(f"  {r['workers']:>7} {r['p50'] * 1000:>10.0f} ms {r['p99'] * 1000:>5.0f} ms {r['max'] * 1000:>5.0f} ms "
-              f"{r['per_s']:>14.0f}   ({r['trickle']}/{TRICKLE} trickle, {r['burst']}/{BURST} burst fired)")
-    ok = all(r["p99"] <= 0.1 for r in rows)
-    two = [r for r in rows if r["workers"] == 2]
+        trees = [ROOT] + ([Path(BASELINE).resolve()] if BASELINE else [])
+        for rnd in range(ROUNDS):
+            for workers in (1, 2):
+                for tree in (trees if rnd % 2 == 0 else trees[::-1]):     # alternate which tree goes first
+                    rows.append(measure(snap, workers, tree))
+                    print(f"  round {rnd + 1}, {rows[-1]['tree']}, {workers} worker(s): p50 {rows[-1]['p50'] * 1000:.0f} ms,"
+                          f" p99 {rows[-1]['p99'] * 1000:.0f} ms, {rows[-1]['per_s']:.0f} fired/s, worker CPU "
+                          f"{rows[-1]['cpu_ms']:.1f} ms per fired timer  (load {_load()})",
+                          flush=True)
+    summary = _summary(rows)
+    print(f"  {'tree':>8} {'workers':>7} {'lateness p50':>13} {'p99':>8} {'max':>8} {'burst fired/s':>14}"
+          f" {'CPU ms/timer':>13}"
+          + ("   (median of rounds; range)" if ROUNDS > 1 else ""))
+    for r in summary:
+        print(f"  {r['tree']:>8} {r['workers']:>7} {r['p50'] * 1000:>10.0f} ms {r['p99'] * 1000:>5.0f} ms "
+              f"{r['max'] * 1000:>5.0f} ms {r['per_s']:>14.0f} {r['cpu_ms']:>13.1f}   "
+              f"({r['trickle']}/{TRICKLE} trickle, {r['burst']}/{BURST} burst fired{r['range']})")
+    mine = [r for r in summary if r["tree"] == "this"]
+    ok = all(r["p99"] <= 0.1 for r in mine)
+    two = [r for r in mine if r["workers"] == 2]
     fast = bool(two) and two[0]["per_s"] >= 500
     print(f"  goal (issue 15) p99 lateness ≤ 100 ms: {'met' if ok else 'NOT met'} at {PENDING:,} pending "
           f"(the goal is at 1,000,000)")
     print(f"  goal (issue 15) ≥ 500 fired/s with 2 workers: {'met' if fast else 'NOT met'}")
-    return rows
+    print(f"  worker log: {WORKER_LOG}")
+    return summary
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _summary(rows: list[dict]) -> list[dict]:
+    """One row per tree and worker count: medians over the rounds, and the range of p99 and fired/s."""
+    out = []
+    for tree in ("this", "baseline"):
+        for workers in (1, 2):
+            group = [r for r in rows if r["tree"] == tree and r["workers"] == workers]
+            if not group:
+                continue
+            med = {k: statistics.median(r[k] for r in group) for k in ("p50", "p99", "max", "per_s", "cpu_ms")}
+            span = "" if len(group) < 2 else (
+                f"; p99 {min(r['p99'] for r in group) * 1000:.0f}–{max(r['p99'] for r in group) * 1000:.0f} ms, "
+                f"{min(r['per_s'] for r in group):.0f}–{max(r['per_s'] for r in group):.0f}/s")
+            out.append({"tree": tree, "workers": workers, **med, "trickle": min(r["trickle"] for r in group),
+                        "burst": min(r["burst"] for r in group), "range": span})
+    return out
 
 
 if __name__ == "__main__":

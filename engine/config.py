@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_SCRIPTS_FROM_PROCESS_OWNERS": False,
     "SCHEDULER_ENABLED": False,
     "SCHEDULER_TICK_SECONDS": 1.0,
+    # cases one timer claim takes (engine/timers/claims.py); a hung worker holds at most this many
+    "TIMER_CLAIM_BATCH": 20,
     "SQLITE_SYNCHRONOUS": "NORMAL",
     # logs (engine/logs.py): "text" for a terminal, "json" (one object per line, with the request id)
     # for production — the Procfile and gunicorn.conf.py set TILBOLIG_LOG_FORMAT=json

@@ -9,7 +9,6 @@ stuck list and ``/metrics`` all read due timers through this module.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -36,26 +35,6 @@ def claimable(now: datetime) -> Any:
         Timer.due_at < now, Timer.broken_reason.is_(None),
         sa.or_(Case.status == status.RUNNING,
                sa.and_(Case.status == status.ERROR, sa.or_(Case.error_at.is_(None), Case.error_at < Timer.due_at))))
-
-
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def claim_case(now: datetime, skip: Iterable[int] = ()) -> int | None:
-    """Begin a transaction holding the case with the oldest claimable timer; its id, or None.
-
-    On PostgreSQL the case and timer rows stay locked (``FOR UPDATE … SKIP LOCKED``) until the
-    caller commits or rolls back, so several workers share the work without waiting on each other.
-    """
-    query = (sa.select(Timer.case_id).join(Case, Case.id == Timer.case_id).where(claimable(now))
-             .order_by(Timer.due_at, Timer.id).limit(1))
-    skip = set(skip)
-    if skip:
-        query = query.where(Timer.case_id.not_in(skip))
-    if _is_postgres():
-        query = query.with_for_update(skip_locked=True, of=[Case, Timer])
-    return db.session.scalar(query)
 
 
 def due_task_ids(case_id: int, now: datetime) -> set[str]:

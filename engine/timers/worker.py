@@ -1,14 +1,16 @@
-"""Fire due timers: claim a case with a due timer, wake it, save — one transaction per case.
+"""Fire due timers: claim a batch of cases with due timers, wake each, save — one transaction per case.
 
 Also opens the bydel's consent-renewal tasks that have fallen due (``engine.cases.consent``).
 
 The database decides what is due (the ``timers`` projection, indexed by ``due_at``); the scheduler
-and ``flask worker`` only call :func:`drain` now and then.  On PostgreSQL the claim is
-``SELECT … FOR UPDATE OF cases, timers SKIP LOCKED``, so several workers share the work and a
-worker killed mid-transaction simply releases its lock for another one.  On SQLite there is one
-writer at a time anyway; two workers are still safe because the case's ``version`` column refuses
-the second save.  Exactly once comes from the case state itself: a fired timer is gone from the
-saved workflow, so a late second wake finds nothing to fire.
+and ``flask worker`` only call :func:`drain` now and then.  One statement claims the cases of the
+oldest due timers (``engine.timers.claims``: on PostgreSQL an advisory lock per case on a connection
+of the worker's own, so several workers share the work, and a worker killed mid-batch drops its
+claims for another one); one SELECT loads those cases; then each case is woken and committed on its
+own, so a failure stays with its case.  On SQLite there is one writer at a time anyway; two workers
+are still safe because the case's ``version`` column refuses the second save.  Exactly once comes
+from the case state itself: a fired timer is gone from the saved workflow, so a late second wake
+finds nothing to fire.
 
 What "due" means is defined once, in ``engine.store.due_timers`` (strictly after the due instant,
 as SpiffWorkflow fires only when ``due < now``); this module only drives it.
@@ -26,14 +28,17 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import undefer
 
 from engine import cases, clock, logs
 from engine.cases import consent as consent_changes
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
-from engine.store import due_timers
-from engine.store.models import AuditEvent, Timer
+from engine.processes import runtime_state
+from engine.store import due_timers, status
+from engine.store.models import AuditEvent, Case, Timer
 from engine.store.timers import SchedulerHeartbeat
+from engine.timers import claims
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +49,6 @@ STUCK_REASON = "tidtakeren var forfalt, men motoren utløste den ikke ved vekkin
 def worker_name(kind: str = "worker") -> str:
     """A name that tells which host and process a heartbeat belongs to."""
     return f"{kind}@{socket.gethostname()}:{os.getpid()}"
-
-
-def claim(now: datetime, skip: set[int] | frozenset[int] = frozenset()) -> int | None:
-    """Start a transaction holding the case with the oldest due timer; its id, or None."""
-    return due_timers.claim_case(now, skip)
 
 
 def _mark_stuck(case_id: int, task_ids: set[str]) -> None:
@@ -71,46 +71,108 @@ class DrainResult:
     renewals_opened: int = 0    # consents about to lapse that gave the bydel a renewal task
 
 
-def drain(limit: int | None = None) -> DrainResult:
-    """Fire every due timer now, oldest first, one case per transaction.
+def drain(limit: int | None = None, batch: int | None = None) -> DrainResult:
+    """Fire every due timer now, oldest first, one case per transaction, claiming a batch at a time.
 
-    A case whose wake fails (engine error → case marked error by its unit of work; conflict → someone
-    else saved it first) is skipped for the rest of this drain and never blocks the others.
+    A case whose wake fails (engine error → case marked error by its unit of work) is skipped for
+    the rest of this drain and never blocks the others; one that someone else saved between the
+    claim and the wake (a conflict) is claimed again once, with its fresh row.
     """
     result = DrainResult()
     skip: set[int] = set()
-    while limit is None or result.cases_woken < limit:
-        now = clock.now()
-        case_id = claim(now, skip)
-        if case_id is None:
-            db.session.rollback()
-            break
-        due = due_timers.due_task_ids(case_id, now)
-        try:
-            cases.wake_case(case_id)
-        except (Conflict, EngineFailure, NotFound) as exc:
-            db.session.rollback()
-            skip.add(case_id)
-            result.failed.append(case_id)
-            log.info("timer wake of case %s skipped: %s", case_id, exc)
-            continue
-        except Exception:  # noqa: BLE001 - one bad case must not stop the worker
-            db.session.rollback()
-            skip.add(case_id)
-            result.failed.append(case_id)
-            log.exception("timer wake of case %s failed", case_id)
-            continue
-        result.cases_woken += 1
-        still = due_timers.due_task_ids(case_id, now) & due
-        result.timers_fired += len(due - still)
-        if still:
-            _mark_stuck(case_id, still)
-            skip.add(case_id)
-        else:
-            db.session.rollback()   # end the read transaction
+    conflicted: set[int] = set()
+    claimer = claims.Claimer(batch or int(current_app.config["TIMER_CLAIM_BATCH"]))
+    try:
+        while limit is None or result.cases_woken < limit:
+            now = clock.now()
+            claimed = claimer.claim(now, skip, None if limit is None else limit - result.cases_woken)
+            if not claimed:
+                db.session.rollback()
+                break
+            try:
+                _fire_batch(claimed, now, result, skip, conflicted)
+            finally:
+                db.session.rollback()
+                claimer.release()
+    finally:
+        claimer.close()
     # Consent renewals are deadline-style timers the service arms itself (from the consent's end date)
     result.renewals_opened = consent_changes.open_due_renewals(clock.now())
     return result
+
+
+def _load_cases(batch: list[claims.Claim], now: datetime) -> dict[int, Case]:
+    """The claimed cases that still have a claimable timer, in one SELECT, detached from the session.
+
+    Read after the claim, so a case another worker fired just before we locked it is not woken
+    again; with the state (deferred on ``Case``), as a worker seldom has the case warm and the
+    restore would otherwise read it per case.  Detached, so the commit of the batch's first case does
+    not expire the others (each is merged back unchanged before its own step: no second read).
+    """
+    ids = [c.case_id for c in batch]
+    rows = list(db.session.scalars(sa.select(Case).options(undefer(Case.state)).where(
+        Case.id.in_(ids), sa.exists().where(Timer.case_id == Case.id, due_timers.claimable(now)))))
+    for case in rows:
+        db.session.expunge(case)
+    return {case.id: case for case in rows}
+
+
+def _fire_batch(batch: list[claims.Claim], now: datetime, result: DrainResult, skip: set[int],
+                conflicted: set[int]) -> None:
+    """Wake each claimed case in its own unit of work (its own commit); a failure stays with its case."""
+    loaded = _load_cases(batch, now)
+    db.session.rollback()     # end the read: each case's step is its own transaction
+    for claim in batch:
+        case = loaded.get(claim.case_id)
+        if case is None:
+            continue          # fired meanwhile by someone else, or no longer claimable
+        attached = db.session.merge(case, load=False)   # held: the session maps its objects weakly
+        try:
+            woken = cases.wake_case(attached.id)
+        except Conflict as exc:
+            db.session.rollback()
+            if claim.case_id in conflicted:
+                skip.add(claim.case_id)
+                result.failed.append(claim.case_id)
+                log.info("timer wake of case %s skipped: %s", claim.case_id, exc)
+            conflicted.add(claim.case_id)    # saved by someone else since the claim: claim it again
+            continue
+        except (EngineFailure, NotFound) as exc:
+            db.session.rollback()
+            skip.add(claim.case_id)
+            result.failed.append(claim.case_id)
+            log.info("timer wake of case %s skipped: %s", claim.case_id, exc)
+            continue
+        except Exception:  # noqa: BLE001 - one bad case must not stop the worker
+            db.session.rollback()
+            skip.add(claim.case_id)
+            result.failed.append(claim.case_id)
+            log.exception("timer wake of case %s failed", claim.case_id)
+            continue
+        result.cases_woken += 1
+        still = _still_due(woken, claim.due, now)
+        result.timers_fired += len(claim.due - still)
+        if still:
+            _mark_stuck(claim.case_id, still)
+            skip.add(claim.case_id)
+
+
+def _still_due(case: Case, due: frozenset[str], now: datetime) -> set[str]:
+    """Which of ``due`` the wake left waiting and due — read from the workflow the step just saved.
+
+    The timer projection is written from the same ``waiting_timers``, so this equals a SELECT of the
+    case's timer rows, without one.  Only when the workflow is not warm (a case that left the active
+    states, a step that did not keep it) is the projection read.
+    """
+    rt = runtime_state.state()
+    wf = rt.take_workflow(case.id, case.version)
+    if wf is None:
+        if case.status not in status.ACTIVE:
+            return set()
+        return due_timers.due_task_ids(case.id, now) & due
+    rt.keep_workflow(case.id, case.version, wf)
+    return {t.task_id for t in rt.engine.waiting_timers(wf)
+            if t.task_id in due and t.broken_reason is None and t.due is not None and t.due < now}
 
 
 def beat(worker: str, fired: int) -> None:

@@ -1,8 +1,9 @@
 """A timer worker in its own process, for the multi-process PostgreSQL tests.
 
-``python -m tests.timers.worker_proc URL drain NAME`` fires everything due and prints ``FIRED n``.
-``python -m tests.timers.worker_proc URL hang NAME`` claims one case, fires its timer inside the
-transaction, prints ``HOLDING case_id`` and then waits forever with the row locks held (to be killed).
+``python -m tests.timers.worker_proc URL drain NAME [BATCH]`` fires everything due and prints
+``FIRED n FAILED m``.  ``python -m tests.timers.worker_proc URL hang NAME [BATCH]`` claims a batch,
+fires the first case's timer inside its transaction, prints ``HOLDING case_id`` and then waits
+forever with its claims and row locks held (to be killed).
 """
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sys
 import threading
 
 
-def main(url: str, mode: str, name: str) -> None:
-    from engine import cases, create_app
+def main(url: str, mode: str, name: str, batch: str = "20") -> None:
+    from engine import create_app
     from engine.timers import worker as timer_worker
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "TESTING": True,
+                      "TIMER_CLAIM_BATCH": int(batch)})
     with app.app_context():
         if mode == "hang":
             from engine.cases import projections
@@ -29,8 +31,8 @@ def main(url: str, mode: str, name: str) -> None:
         print("READY", flush=True)
         result = timer_worker.drain()
         timer_worker.beat(name, result.timers_fired)
-        print(f"FIRED {result.timers_fired}", flush=True)
+        print(f"FIRED {result.timers_fired} FAILED {len(result.failed)}", flush=True)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])
