@@ -302,7 +302,12 @@ def main() -> list[dict]:
           f"(the goal is at 1,000,000)")
     print(f"  goal (issue 15) ≥ 500 fired/s with 2 workers: {'met' if fast else 'NOT met'}")
     print(f"  worker log: {WORKER_LOG}")
+    LAST_ROWS[:] = rows           # every round's own numbers (bench/issue15.py reports their range)
     return summary
+
+
+#: The rows of the last ``main()``, one per round, tree and worker count.
+LAST_ROWS: list[dict] = []
 
 
 def _load() -> str:
