@@ -111,27 +111,29 @@ def _write_rows(rnd: random.Random) -> None:
     if not tasks:
         return
     task = rnd.choice(tasks)
-    if rnd.random() < 0.7:
-        task.due_at = clock.now() + timedelta(hours=rnd.randint(-72, 72))
+    if rnd.random() < 0.5:    # due within minutes: this hour's tasks, overdue or not yet
+        task.due_at = clock.now() + timedelta(minutes=rnd.randint(-20, 20))
+    elif rnd.random() < 0.6:
+        task.due_at = clock.now() + timedelta(hours=rnd.randint(-72, 72), minutes=rnd.randint(0, 59))
     else:
         db.session.delete(task)
     db.session.commit()
 
 
 def _tick(rnd: random.Random, traveller) -> None:
-    traveller.shift(timedelta(hours=rnd.choice([1, 5, 11, 23, 30, 24 * 7])))
+    traveller.shift(timedelta(minutes=rnd.choice([10, 25, 60, 5 * 60, 11 * 60, 23 * 60, 30 * 60, 7 * 24 * 60])))
     timer_worker.drain()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_counters_equal_the_aggregate_after_a_random_mix(two_processes, clock_at, seed):
-    traveller = clock_at(2026, 3, 1, 9)
+    traveller = clock_at(2026, 3, 1, 9, 37)    # not on the hour: this hour has a past and a future
     rnd = random.Random(seed)
     for _ in range(6):
         _open(rnd)
     _assert_counters_right()
-    moves = [_open, _complete, _complete, _complete, _claim, _claim, _lifecycle, _write_rows]
-    for _ in range(40):
+    moves = [_open, _complete, _complete, _complete, _claim, _claim, _lifecycle, _write_rows, _write_rows]
+    for _ in range(60):
         move = rnd.choice(moves + ["tick"])
         if move == "tick":
             _tick(rnd, traveller)
@@ -141,17 +143,19 @@ def test_counters_equal_the_aggregate_after_a_random_mix(two_processes, clock_at
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxCounter)) > 0
 
 
-def test_overdue_moves_with_the_clock_within_one_due_day(tre_baner, clock_at):
-    """A task due at 15:00 is not overdue at 14:59 and is at 15:00 — the same counter row, read twice."""
+def test_overdue_moves_with_the_clock_within_one_due_hour(tre_baner, clock_at):
+    """A task due at 15:30 is not overdue at 15:10 and is at 15:31 — the same counter row, read twice."""
     traveller = clock_at(2026, 3, 1, 9)
     case = open_case("tre_baner", data={"innflytting": "2026-03-01", "deler": "4"})
     task = db.session.scalar(sa.select(OpenTask).where(OpenTask.case_id == case.id))
-    task.due_at = clock.now().replace(hour=15)
+    task.due_at = clock.now().replace(hour=15, minute=30)
     db.session.commit()
     kari = _actor("kari.gamleoslo")
     traveller.shift(timedelta(hours=5, minutes=59))
     assert worklist.counts(kari)["overdue"] == 0 == inbox_counters.aggregate(kari).counts["overdue"]
-    traveller.shift(timedelta(minutes=1, seconds=1))
+    traveller.shift(timedelta(minutes=11))       # 15:10: within the task's hour, not yet due
+    assert worklist.counts(kari)["overdue"] == 0 == inbox_counters.aggregate(kari).counts["overdue"]
+    traveller.shift(timedelta(minutes=21))
     assert worklist.counts(kari)["overdue"] == 1 == inbox_counters.aggregate(kari).counts["overdue"]
     traveller.shift(timedelta(days=2))       # a day gone by: counted from the day's row alone
     assert worklist.counts(kari) == inbox_counters.aggregate(kari).counts
@@ -177,3 +181,19 @@ def test_rebuild_equals_maintained_and_repairs_a_lost_count(two_processes, clock
     assert inbox_counters.summary(kari) == inbox_counters.aggregate(kari)
     result = runner.invoke(args=["inbox", "verify-counts"])
     assert result.exit_code == 0 and "stemmer" in result.output, result.output
+
+
+def test_the_migration_counts_the_open_tasks_that_were_there(two_processes, clock_at):
+    """Upgrading a database that has open tasks (0013 → 0015) fills the counters from them."""
+    from flask_migrate import downgrade, upgrade
+    clock_at(2026, 3, 1, 9)
+    rnd = random.Random(11)
+    for _ in range(4):
+        _open(rnd)
+    kari = _actor("kari.gamleoslo")
+    maintained, before = inbox_counters.stored_rows(), inbox_counters.aggregate(kari)
+    db.session.remove()
+    downgrade(revision="0013_meetings")
+    upgrade()
+    assert inbox_counters.stored_rows() == maintained != []
+    assert inbox_counters.summary(kari) == before

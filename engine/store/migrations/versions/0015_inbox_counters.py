@@ -8,13 +8,14 @@ Written by hand; runs on SQLite and PostgreSQL.  The inbox's numbers (all, overd
 unassigned, per step) were one grouped aggregate per way a caseworker may act, over the
 organisation's ~45,000 open tasks at 100k cases (46/60 ms p50/p95 on PostgreSQL).  ``inbox_counters``
 holds them already counted: one row per (viewer organisation, step, lane, lane's organisation, role,
-name, claimer, due day, stripe) with the number of open tasks of active cases that have that key.
+name, claimer, due hour, stripe) with the number of open tasks of active cases that have that key.
 
 * **viewer organisation** — the case's bydel and its institution (once if they are one): the
   organisations whose caseworkers the task may show for (``actionable_branches``: «ours»);
-* **due day** — days since 1970-01-01 (UTC) of ``due_at``; ``-1`` when the timer flagged the task
-  overdue, ``99999999`` when it has no due date.  «Overdue» changes with the clock, a day number
-  does not: overdue is every day before today, plus the tasks due today before now (a small read);
+* **due hour** — hours since 1970-01-01 (UTC) of ``due_at``; ``-1`` when the timer flagged the task
+  overdue, ``999999999`` when it has no due date.  «Overdue» changes with the clock, an hour number
+  does not: overdue is every hour before this one, plus the tasks due this hour before now (a small
+  read, and none at all in most hours: deadlines pass at midnight in Oslo);
 * **stripe** — ``case_id % 4``: steps of different cases of one organisation, step and due day
   bump one of four rows, not one, so they seldom wait for each other's commit.
 
@@ -34,14 +35,14 @@ branch_labels = None
 depends_on = None
 
 ACTIVE = "('running', 'error')"     # engine.store.status.ACTIVE
-KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_day", "stripe")
+KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_hour", "stripe")
 
 
 def _day(t: str, dialect: str) -> str:
-    days = (f"CAST(floor(extract(epoch FROM {t}.due_at) / 86400) AS integer)" if dialect == "postgresql"
-            else f"(CAST(strftime('%s', {t}.due_at) AS INTEGER) / 86400)")
-    return (f"CASE WHEN {t}.overdue_at IS NOT NULL THEN -1 WHEN {t}.due_at IS NULL THEN 99999999 "
-            f"ELSE {days} END")
+    hours = (f"CAST(floor(extract(epoch FROM {t}.due_at) / 3600) AS integer)" if dialect == "postgresql"
+             else f"(CAST(strftime('%s', {t}.due_at) AS INTEGER) / 3600)")
+    return (f"CASE WHEN {t}.overdue_at IS NOT NULL THEN -1 WHEN {t}.due_at IS NULL THEN 999999999 "
+            f"ELSE {hours} END")
 
 
 def _key(t: str, dialect: str) -> list[str]:
@@ -177,7 +178,7 @@ def upgrade():
         sa.Column('role', sa.String(length=50), nullable=False),
         sa.Column('name', sa.String(length=300), nullable=False),
         sa.Column('claimed_by_id', sa.Integer(), nullable=False),
-        sa.Column('due_day', sa.Integer(), nullable=False),
+        sa.Column('due_hour', sa.Integer(), nullable=False),
         sa.Column('stripe', sa.SmallInteger(), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_inbox_counters')),
