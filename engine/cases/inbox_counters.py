@@ -5,9 +5,9 @@ organisation's every open task — ~45,000 at 100k cases, 46/60 ms p50/p95 on Po
 inbox page.  ``inbox_counters`` (migration ``0015_inbox_counters``) holds them counted: database
 triggers on ``open_tasks`` and ``cases`` add and subtract in the same transaction as every change,
 whichever code made it, so they cannot drift from the rows they count.  A caseworker's numbers are
-then one index range of their organisation's counter rows (steps × due hours × four stripes), plus —
-only in an hour in which some of them fall due — the tasks due this hour before now, read from
-``open_tasks`` (overdue moves with the clock; an hour number does not).  The resident's own tasks are few and still counted directly.
+then one index range of their organisation's counter rows (steps × due instants × four stripes):
+«overdue» moves with the clock, so it is the sum of the rows due before now — exact, and few rows,
+since deadlines pass at midnight in Oslo.  The resident's own tasks are few and still counted directly.
 
 ``aggregate`` is the old count, kept as the oracle: ``verify`` compares the two, ``rebuild``
 counts the counters afresh (after a bulk load, or if a trigger was ever missing).
@@ -15,7 +15,7 @@ counts the counters afresh (after a bulk load, or if a trigger was ever missing)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,12 +25,13 @@ from engine.bpmn import lanes
 from engine.bpmn.lanes import Actor
 from engine.cases.queries import actionable_branches, actionable_tasks_query
 from engine.extensions import db
-from engine.store.models import Case, InboxCounter, OpenTask
+from engine.store.models import Case, InboxCounter, OpenTask, UTCDateTime
 from engine.store.status import ACTIVE
 
 COUNT_NAMES = ("all", "overdue", "mine", "unassigned")
-#: ``due_hour`` of a task the deadline timer flagged overdue (before every hour) and of an undated one.
-FLAGGED, UNDATED = -1, 999_999_999
+#: ``due_at`` of a task the deadline timer flagged overdue (before any instant) and of an undated one.
+FLAGGED = datetime(1, 1, 1, tzinfo=UTC)
+UNDATED = datetime(9999, 12, 31, tzinfo=UTC)
 STRIPES = 4
 
 
@@ -42,11 +43,6 @@ class Summary:
     counts: dict[str, int]
     steps: list[tuple[str, str, int]]
     by_step: dict[str, dict[str, int]]
-
-
-def hour_number(at: datetime) -> int:
-    """Hours since 1970-01-01 UTC of ``at`` (the triggers' ``due_hour``)."""
-    return int(clock.as_utc(at).timestamp()) // 3600
 
 
 def _overdue_clause(now: datetime) -> Any:
@@ -119,45 +115,26 @@ def _weight(actor: Actor) -> Any:
     return sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0)), sa.or_(*parts)
 
 
-def _counted(actor: Actor, hour: int) -> Any:
-    """Per step: name, all, overdue (due before this hour or flagged), mine, unassigned, and how
-    many are due within this hour (some may be overdue already: ``_due_this_hour``)."""
+def _counted(actor: Actor, now: datetime) -> Any:
+    """Per step: name, all, overdue (flagged, or due before now), mine, unassigned."""
     c = InboxCounter
     weight, where = _weight(actor)
     n = c.n * weight
     total = lambda cond: sa.func.coalesce(sa.func.sum(sa.case((cond, n), else_=0)), 0)  # noqa: E731
-    return (sa.select(c.element_id, sa.func.min(sa.func.nullif(c.name, "")), sa.func.sum(n), total(c.due_hour < hour),
-                      total(c.claimed_by_id == actor.user_id), total(c.claimed_by_id == 0), total(c.due_hour == hour))
+    return (sa.select(c.element_id, sa.func.min(sa.func.nullif(c.name, "")), sa.func.sum(n), total(c.due_at < now),
+                      total(c.claimed_by_id == actor.user_id), total(c.claimed_by_id == 0))
             .where(c.org_id == actor.organisation_id, where).group_by(c.element_id))
 
 
-def _due_this_hour(actor: Actor, branches: list[Any], now: datetime) -> Any:
-    """Tasks due this hour before now and not flagged, per step: overdue since a moment ago, which
-    an hour's counter cannot tell from those due later this hour.  One index range per branch."""
-    start = datetime.fromtimestamp(hour_number(now) * 3600, tz=timezone.utc)
-    pieces = [actionable_tasks_query(actor, b).with_only_columns(OpenTask.element_id.label("e"))
-              .where(OpenTask.overdue_at.is_(None), OpenTask.due_at >= start, OpenTask.due_at < now)
-              for b in branches]
-    if not pieces:
-        return None
-    rows = sa.union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
-    return sa.select(rows.c.e, sa.func.count()).group_by(rows.c.e)
-
-
 def summary(actor: Actor) -> Summary:
-    """The inbox's numbers from the counters (the organisation's branches), the tasks due within
-    this hour (only when there are any) and the resident's own tasks — equal to ``aggregate``."""
+    """The inbox's numbers from the counters (the organisation's branches: one index range) and
+    the resident's own tasks (a few, counted) — equal to ``aggregate``."""
     now = clock.now()
     tally = _Tally()
     org_branches, own = _org_branches(actor)
     if org_branches:
-        hour, this_hour = hour_number(now), 0
-        for element_id, name, *numbers, due_now in db.session.execute(_counted(actor, hour)):
+        for element_id, name, *numbers in db.session.execute(_counted(actor, now)):
             tally.add(element_id, name, dict(zip(COUNT_NAMES, numbers, strict=True)))
-            this_hour += int(due_now or 0)
-        if this_hour:
-            for element_id, n in db.session.execute(_due_this_hour(actor, org_branches, now)):
-                tally.add(element_id, None, {"overdue": n})
     for branch in own:
         for element_id, name, *numbers in db.session.execute(_grouped(actor, branch, now)):
             tally.add(element_id, name, dict(zip(COUNT_NAMES, numbers, strict=True)))
@@ -174,18 +151,16 @@ def _key_select() -> Any:
     t = OpenTask
     orgs = sa.union(sa.select(Case.id.label("case_id"), Case.bydel_id.label("org")).where(Case.status.in_(ACTIVE)),
                     sa.select(Case.id, Case.institution_id).where(Case.status.in_(ACTIVE))).subquery()
-    hours = sa.cast(sa.func.floor(sa.extract("epoch", t.due_at) / 3600), sa.Integer) \
-        if db.session.get_bind().dialect.name == "postgresql" \
-        else sa.cast(sa.func.strftime("%s", t.due_at), sa.Integer) // 3600
     key = [t.element_id, sa.func.coalesce(t.lane, ""), sa.func.coalesce(t.organisation_id, 0),
            sa.func.coalesce(t.role, ""), sa.func.coalesce(t.name, ""), sa.func.coalesce(t.claimed_by_id, 0),
-           sa.case((t.overdue_at.is_not(None), FLAGGED), (t.due_at.is_(None), UNDATED), else_=hours),
+           sa.case((t.overdue_at.is_not(None), sa.literal(FLAGGED, UTCDateTime)),
+                   (t.due_at.is_(None), sa.literal(UNDATED, UTCDateTime)), else_=t.due_at),
            t.case_id % STRIPES]
     return (sa.select(orgs.c.org, *key, sa.func.count()).select_from(t).join(orgs, orgs.c.case_id == t.case_id)
             .group_by(orgs.c.org, *key))
 
 
-_KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_hour", "stripe")
+_KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_at", "stripe")
 
 
 def rebuild() -> int:

@@ -176,7 +176,7 @@ class InboxCounter(Model):
     role: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     claimed_by_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody
-    due_hour: Mapped[int] = mapped_column(primary_key=True)      # hours since 1970 (UTC); -1 flagged; 999999999 none
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)   # year 1: flagged; 9999: none
     stripe: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column()
 

@@ -143,7 +143,7 @@ def test_counters_equal_the_aggregate_after_a_random_mix(two_processes, clock_at
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxCounter)) > 0
 
 
-def test_overdue_moves_with_the_clock_within_one_due_hour(tre_baner, clock_at):
+def test_overdue_moves_with_the_clock_within_the_hour_a_task_is_due(tre_baner, clock_at):
     """A task due at 15:30 is not overdue at 15:10 and is at 15:31 — the same counter row, read twice."""
     traveller = clock_at(2026, 3, 1, 9)
     case = open_case("tre_baner", data={"innflytting": "2026-03-01", "deler": "4"})

@@ -8,15 +8,16 @@ Written by hand; runs on SQLite and PostgreSQL.  The inbox's numbers (all, overd
 unassigned, per step) were one grouped aggregate per way a caseworker may act, over the
 organisation's ~45,000 open tasks at 100k cases (46/60 ms p50/p95 on PostgreSQL).  ``inbox_counters``
 holds them already counted: one row per (viewer organisation, step, lane, lane's organisation, role,
-name, claimer, due hour, stripe) with the number of open tasks of active cases that have that key.
+name, claimer, due time, stripe) with the number of open tasks of active cases that have that key.
 
 * **viewer organisation** — the case's bydel and its institution (once if they are one): the
   organisations whose caseworkers the task may show for (``actionable_branches``: «ours»);
-* **due hour** — hours since 1970-01-01 (UTC) of ``due_at``; ``-1`` when the timer flagged the task
-  overdue, ``999999999`` when it has no due date.  «Overdue» changes with the clock, an hour number
-  does not: overdue is every hour before this one, plus the tasks due this hour before now (a small
-  read, and none at all in most hours: deadlines pass at midnight in Oslo);
-* **stripe** — ``case_id % 4``: steps of different cases of one organisation, step and due day
+* **due time** — the task's ``due_at``; the year 1 when the timer flagged it overdue, the year 9999
+  when it has none.  «Overdue» changes with the clock, so it is not counted ahead: it is the sum of
+  the rows due before now, read with the rest.  Kept as the instant (not a day) so that sum is exact
+  without looking at a single task; it costs few rows, since deadlines pass at midnight in Oslo
+  (``engine.bpmn.deadlines.end_of_day_utc``): an organisation's open tasks share few due instants;
+* **stripe** — ``case_id % 4``: steps of different cases of one organisation, step and due time
   bump one of four rows, not one, so they seldom wait for each other's commit.
 
 NULL is stored as ``''`` / ``0`` so the key can be a primary key (NULLs are distinct in one) and an
@@ -35,21 +36,25 @@ branch_labels = None
 depends_on = None
 
 ACTIVE = "('running', 'error')"     # engine.store.status.ACTIVE
-KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_hour", "stripe")
+KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_at", "stripe")
 
 
-def _day(t: str, dialect: str) -> str:
-    hours = (f"CAST(floor(extract(epoch FROM {t}.due_at) / 3600) AS integer)" if dialect == "postgresql"
-             else f"(CAST(strftime('%s', {t}.due_at) AS INTEGER) / 3600)")
-    return (f"CASE WHEN {t}.overdue_at IS NOT NULL THEN -1 WHEN {t}.due_at IS NULL THEN 999999999 "
-            f"ELSE {hours} END")
+#: ``due_at`` of a task the deadline timer flagged overdue (before any instant) and of an undated one
+#: (after any): the key is NOT NULL.  As SQLAlchemy writes a DateTime on SQLite, as a literal on PostgreSQL.
+FLAGGED = {"sqlite": "'0001-01-01 00:00:00.000000'", "postgresql": "TIMESTAMPTZ '0001-01-01 00:00:00+00'"}
+UNDATED = {"sqlite": "'9999-12-31 00:00:00.000000'", "postgresql": "TIMESTAMPTZ '9999-12-31 00:00:00+00'"}
+
+
+def _due(t: str, dialect: str) -> str:
+    return (f"CASE WHEN {t}.overdue_at IS NOT NULL THEN {FLAGGED[dialect]} WHEN {t}.due_at IS NULL "
+            f"THEN {UNDATED[dialect]} ELSE {t}.due_at END")
 
 
 def _key(t: str, dialect: str) -> list[str]:
     """The key columns after ``org_id`` of task ``t`` (a row variable or an alias), as expressions."""
     return [f"{t}.element_id", f"COALESCE({t}.lane, '')", f"COALESCE({t}.organisation_id, 0)",
             f"COALESCE({t}.role, '')", f"COALESCE({t}.name, '')", f"COALESCE({t}.claimed_by_id, 0)",
-            _day(t, dialect), f"{t}.case_id % 4"]
+            _due(t, dialect), f"{t}.case_id % 4"]
 
 
 def _orgs(case_id: str) -> str:
@@ -71,7 +76,7 @@ def _bump_task(t: str, sign: str, dialect: str) -> str:
 
 def _zero_task(t: str, dialect: str) -> str:
     """Remove the rows task ``t`` left at zero (so days gone by do not pile up as zero rows)."""
-    match = " AND ".join(f"{col} = {expr}" for col, expr in zip(KEY[1:], _key(t, dialect)))
+    match = " AND ".join(f"{col} = {expr}" for col, expr in zip(KEY[1:], _key(t, dialect), strict=True))
     return (f"DELETE FROM inbox_counters WHERE n = 0 AND {match} AND org_id IN "
             f"(SELECT bydel_id FROM cases WHERE id = {t}.case_id UNION SELECT institution_id FROM cases WHERE id = {t}.case_id)")
 
@@ -178,7 +183,7 @@ def upgrade():
         sa.Column('role', sa.String(length=50), nullable=False),
         sa.Column('name', sa.String(length=300), nullable=False),
         sa.Column('claimed_by_id', sa.Integer(), nullable=False),
-        sa.Column('due_hour', sa.Integer(), nullable=False),
+        sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('stripe', sa.SmallInteger(), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_inbox_counters')),
