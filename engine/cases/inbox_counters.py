@@ -5,9 +5,10 @@ organisation's every open task — ~45,000 at 100k cases, 46/60 ms p50/p95 on Po
 inbox page.  ``inbox_counters`` (migration ``0015_inbox_counters``) holds them counted: database
 triggers on ``open_tasks`` and ``cases`` add and subtract in the same transaction as every change,
 whichever code made it, so they cannot drift from the rows they count.  A caseworker's numbers are
-then one index range of their organisation's counter rows (steps × due instants × four stripes):
-«overdue» moves with the clock, so it is the sum of the rows due before now — exact, and few rows,
-since deadlines pass at midnight in Oslo.  The resident's own tasks are few and still counted directly.
+then one index range per branch of their organisation's counter rows (steps × due instants; undated
+and flagged tasks × four stripes): «overdue» moves with the clock, so it is the sum of the rows due
+before now — exact, and few rows, since deadlines pass at midnight in Oslo.  The resident's own
+tasks are few and still counted directly.
 
 ``aggregate`` is the old count, kept as the oracle: ``verify`` compares the two, ``rebuild``
 counts the counters afresh (after a bulk load, or if a trigger was ever missing).
@@ -99,31 +100,33 @@ def _org_branches(actor: Actor) -> tuple[list[Any], list[Any]]:
     return branches, []
 
 
-def _weight(actor: Actor) -> Any:
-    """How many of the actor's organisation branches (``actionable_branches``) a counter row is in,
-    as the same conditions on the counter's key (a row in two counts twice, as it did there)."""
+def _counter_branches(actor: Actor) -> list[Any]:
+    """The actor's organisation branches (``actionable_branches``) as the same conditions on the
+    counter's key, in the same order — each one range of the primary key."""
     c, org = InboxCounter, actor.organisation_id
     roles = sorted({r.lower() for r in actor.roles} - set(lanes.LANES))
     leader = actor.has(lanes.LEDER)
     own: Any = c.task_org_id == org
     if not leader:
-        own = sa.and_(own, c.role == "", c.lane.in_([lanes.BYDEL, lanes.INSTITUSJON, *roles]))
-    parts = [own, c.lane == lanes.BEBOER]
-    if roles:
+        own = sa.and_(c.lane.in_([lanes.BYDEL, lanes.INSTITUSJON, *roles]), own, c.role == "")
+    branches = [own, c.lane == lanes.BEBOER]
+    if roles:   # ``task_org_id != org`` of a NULL organisation is not true there: 0 here is excluded too
         other = sa.and_(c.lane.in_(roles), c.task_org_id != org, c.task_org_id != 0)
-        parts.append(other if leader else sa.and_(other, c.role == ""))
-    return sum((sa.case((p, 1), else_=0) for p in parts), sa.literal(0)), sa.or_(*parts)
+        branches.append(other if leader else sa.and_(other, c.role == ""))
+    return branches
 
 
 def _counted(actor: Actor, now: datetime) -> Any:
-    """Per step: name, all, overdue (flagged, or due before now), mine, unassigned."""
+    """Per branch and step: name, all, overdue (flagged, or due before now), mine, unassigned —
+    one ``UNION ALL`` of one grouped range read per branch (a row in two branches counts twice, as
+    a task in two branches did in the aggregate)."""
     c = InboxCounter
-    weight, where = _weight(actor)
-    n = c.n * weight
-    total = lambda cond: sa.func.coalesce(sa.func.sum(sa.case((cond, n), else_=0)), 0)  # noqa: E731
-    return (sa.select(c.element_id, sa.func.min(sa.func.nullif(c.name, "")), sa.func.sum(n), total(c.due_at < now),
-                      total(c.claimed_by_id == actor.user_id), total(c.claimed_by_id == 0))
-            .where(c.org_id == actor.organisation_id, where).group_by(c.element_id))
+    total = lambda cond: sa.func.coalesce(sa.func.sum(sa.case((cond, c.n), else_=0)), 0)  # noqa: E731
+    pieces = [sa.select(c.element_id, sa.func.min(sa.func.nullif(c.name, "")), sa.func.sum(c.n), total(c.due_at < now),
+                        total(c.claimed_by_id == actor.user_id), total(c.claimed_by_id == 0))
+              .where(c.org_id == actor.organisation_id, branch).group_by(c.element_id)
+              for branch in _counter_branches(actor)]
+    return sa.union_all(*pieces)
 
 
 def summary(actor: Actor) -> Summary:
@@ -151,16 +154,16 @@ def _key_select() -> Any:
     t = OpenTask
     orgs = sa.union(sa.select(Case.id.label("case_id"), Case.bydel_id.label("org")).where(Case.status.in_(ACTIVE)),
                     sa.select(Case.id, Case.institution_id).where(Case.status.in_(ACTIVE))).subquery()
-    key = [t.element_id, sa.func.coalesce(t.lane, ""), sa.func.coalesce(t.organisation_id, 0),
-           sa.func.coalesce(t.role, ""), sa.func.coalesce(t.name, ""), sa.func.coalesce(t.claimed_by_id, 0),
+    key = [sa.func.coalesce(t.lane, ""), sa.func.coalesce(t.organisation_id, 0), sa.func.coalesce(t.role, ""),
+           t.element_id, sa.func.coalesce(t.name, ""), sa.func.coalesce(t.claimed_by_id, 0),
            sa.case((t.overdue_at.is_not(None), sa.literal(FLAGGED, UTCDateTime)),
                    (t.due_at.is_(None), sa.literal(UNDATED, UTCDateTime)), else_=t.due_at),
-           t.case_id % STRIPES]
+           sa.case((sa.or_(t.due_at.is_(None), t.overdue_at.is_not(None)), t.case_id % STRIPES), else_=0)]
     return (sa.select(orgs.c.org, *key, sa.func.count()).select_from(t).join(orgs, orgs.c.case_id == t.case_id)
             .group_by(orgs.c.org, *key))
 
 
-_KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_at", "stripe")
+_KEY = ("org_id", "lane", "task_org_id", "role", "element_id", "name", "claimed_by_id", "due_at", "stripe")
 
 
 def rebuild() -> int:

@@ -170,10 +170,10 @@ class InboxCounter(Model):
 
     __tablename__ = "inbox_counters"
     org_id: Mapped[int] = mapped_column(primary_key=True)        # the case's bydel or institution
-    element_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     lane: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     task_org_id: Mapped[int] = mapped_column(primary_key=True)   # open_tasks.organisation_id, 0: none
     role: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    element_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     claimed_by_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)   # year 1: flagged; 9999: none

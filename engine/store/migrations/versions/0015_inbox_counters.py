@@ -7,7 +7,7 @@ Create Date: 2026-11-28 19:20:00
 Written by hand; runs on SQLite and PostgreSQL.  The inbox's numbers (all, overdue, mine,
 unassigned, per step) were one grouped aggregate per way a caseworker may act, over the
 organisation's ~45,000 open tasks at 100k cases (46/60 ms p50/p95 on PostgreSQL).  ``inbox_counters``
-holds them already counted: one row per (viewer organisation, step, lane, lane's organisation, role,
+holds them already counted: one row per (viewer organisation, lane, lane's organisation, role, step,
 name, claimer, due time, stripe) with the number of open tasks of active cases that have that key.
 
 * **viewer organisation** — the case's bydel and its institution (once if they are one): the
@@ -17,8 +17,10 @@ name, claimer, due time, stripe) with the number of open tasks of active cases t
   the rows due before now, read with the rest.  Kept as the instant (not a day) so that sum is exact
   without looking at a single task; it costs few rows, since deadlines pass at midnight in Oslo
   (``engine.bpmn.deadlines.end_of_day_utc``): an organisation's open tasks share few due instants;
-* **stripe** — ``case_id % 4``: steps of different cases of one organisation, step and due time
-  bump one of four rows, not one, so they seldom wait for each other's commit.
+* **stripe** — ``case_id % 4`` for an undated or flagged task, else 0.  Two steps of different
+  cases wait for each other's commit only if they bump the same row; dated rows are spread by their
+  due instant already, but every undated task of a step (one every new case opens, say) would share
+  one row per organisation: four rows share that load, for a read of a few more rows.
 
 NULL is stored as ``''`` / ``0`` so the key can be a primary key (NULLs are distinct in one) and an
 upsert target.  Triggers — not the application — keep the rows, in the same transaction as the
@@ -36,7 +38,8 @@ branch_labels = None
 depends_on = None
 
 ACTIVE = "('running', 'error')"     # engine.store.status.ACTIVE
-KEY = ("org_id", "element_id", "lane", "task_org_id", "role", "name", "claimed_by_id", "due_at", "stripe")
+#: The primary key, in this order: an organisation's rows of one lane (and the lane's organisation) are one range.
+KEY = ("org_id", "lane", "task_org_id", "role", "element_id", "name", "claimed_by_id", "due_at", "stripe")
 
 
 #: ``due_at`` of a task the deadline timer flagged overdue (before any instant) and of an undated one
@@ -52,9 +55,14 @@ def _due(t: str, dialect: str) -> str:
 
 def _key(t: str, dialect: str) -> list[str]:
     """The key columns after ``org_id`` of task ``t`` (a row variable or an alias), as expressions."""
-    return [f"{t}.element_id", f"COALESCE({t}.lane, '')", f"COALESCE({t}.organisation_id, 0)",
-            f"COALESCE({t}.role, '')", f"COALESCE({t}.name, '')", f"COALESCE({t}.claimed_by_id, 0)",
-            _due(t, dialect), f"{t}.case_id % 4"]
+    return [f"COALESCE({t}.lane, '')", f"COALESCE({t}.organisation_id, 0)", f"COALESCE({t}.role, '')",
+            f"{t}.element_id", f"COALESCE({t}.name, '')", f"COALESCE({t}.claimed_by_id, 0)",
+            _due(t, dialect), _stripe(t)]
+
+
+def _stripe(t: str) -> str:
+    """Undated and flagged tasks of a step pile onto one due time: spread them over four rows."""
+    return f"CASE WHEN {t}.due_at IS NULL OR {t}.overdue_at IS NOT NULL THEN {t}.case_id % 4 ELSE 0 END"
 
 
 def _orgs(case_id: str) -> str:
@@ -177,10 +185,10 @@ def upgrade():
     op.create_table(
         'inbox_counters',
         sa.Column('org_id', sa.Integer(), nullable=False),
-        sa.Column('element_id', sa.String(length=200), nullable=False),
         sa.Column('lane', sa.String(length=50), nullable=False),
         sa.Column('task_org_id', sa.Integer(), nullable=False),
         sa.Column('role', sa.String(length=50), nullable=False),
+        sa.Column('element_id', sa.String(length=200), nullable=False),
         sa.Column('name', sa.String(length=300), nullable=False),
         sa.Column('claimed_by_id', sa.Integer(), nullable=False),
         sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
