@@ -17,7 +17,7 @@ from engine import clock
 from engine.access import rules as access
 from engine.bpmn import lanes
 from engine.bpmn.lanes import LEDER, Actor
-from engine.cases import keyset, unit_of_work
+from engine.cases import inbox_counters, keyset, unit_of_work
 from engine.cases.changes import Change
 from engine.cases.queries import actionable_branches, actionable_tasks_query, closed_task, search_clause
 from engine.errors import BadRequest, Forbidden
@@ -204,41 +204,14 @@ def _band_query(actor: Actor, flt: InboxFilter, band: int, parts: list[Any], whe
     return sa.union_all(*pieces).order_by(*keyset.order_by(outer, reverse)).limit(n)
 
 
-@dataclass(frozen=True)
-class Summary:
-    """The inbox's numbers: ``counts`` (all, overdue, mine, unassigned) and ``steps`` (element id,
-    name, open tasks) — from one grouped pass over the actor's actionable tasks."""
-
-    counts: dict[str, int]
-    steps: list[tuple[str, str, int]]
-    by_step: dict[str, dict[str, int]]
-
-
-_COUNT_NAMES = ("all", "overdue", "mine", "unassigned")
+Summary = inbox_counters.Summary
 
 
 def summary(actor: Actor) -> Summary:
-    """Counts for the navigation and the filters, and the steps for the step filter, in one grouped
-    aggregate per way the actor may act (``actionable_branches``), each starting from its index.
-    The navigation, the count line and the step list of one page share it."""
-    now = clock.now()
-    names: dict[str, str] = {}
-    by_step: dict[str, dict[str, int]] = {}
-    for branch in actionable_branches(actor):
-        query = (actionable_tasks_query(actor, branch).with_only_columns(
-            OpenTask.element_id, sa.func.min(OpenTask.name), sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((_overdue_clause(now), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id == actor.user_id, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((OpenTask.claimed_by_id.is_(None), 1), else_=0)), 0))
-                 .group_by(OpenTask.element_id))
-        for element_id, name, *numbers in db.session.execute(query):
-            names.setdefault(element_id, name or element_id)
-            seen = by_step.setdefault(element_id, dict.fromkeys(_COUNT_NAMES, 0))
-            for key, value in zip(_COUNT_NAMES, numbers, strict=True):
-                seen[key] += int(value)
-    counts = {key: sum(s[key] for s in by_step.values()) for key in _COUNT_NAMES}
-    steps = sorted(((e, names[e], s["all"]) for e, s in by_step.items()), key=lambda s: (s[1].lower(), s[0]))
-    return Summary(counts, steps, by_step)
+    """Counts for the navigation and the filters, and the steps for the step filter — read from the
+    counters kept by the database (``engine.cases.inbox_counters``), not counted per page.  The
+    navigation, the count line and the step list of one page share it."""
+    return inbox_counters.summary(actor)
 
 
 def steps(actor: Actor) -> list[tuple[str, str, int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.cli import admin, commands, mail, reports, survey, timers, users, webhooks
+from engine.cli import admin, commands, inbox, mail, reports, survey, timers, users, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     survey.init_app(app)        # survey start --year (#16)
     reports.init_app(app)       # reports backfill (#16)
     mail.init_app(app)          # mail send-due | list | requeue (#17)
+    inbox.init_app(app)         # inbox rebuild-counts | verify-counts (#15)

@@ -163,6 +163,24 @@ class OpenTask(Model):
     case = relationship(Case)
 
 
+class InboxCounter(Model):
+    """The inbox's numbers, counted ahead (#15): open tasks of active cases per key.  Kept by the
+    triggers of migration ``0015_inbox_counters``, read by ``engine.cases.inbox_counters``; NULLs
+    of the task are stored as ``''`` / ``0`` (the key is the primary key)."""
+
+    __tablename__ = "inbox_counters"
+    org_id: Mapped[int] = mapped_column(primary_key=True)        # the case's bydel or institution
+    lane: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    task_org_id: Mapped[int] = mapped_column(primary_key=True)   # open_tasks.organisation_id, 0: none
+    role: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    element_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    claimed_by_id: Mapped[int] = mapped_column(primary_key=True)  # 0: nobody
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)   # year 1: flagged; 9999: none
+    stripe: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column()
+
+
 class Timer(Model):
     """Projection of every waiting timer of every case, written with the case state."""
 
