@@ -154,7 +154,7 @@ def _key_select() -> Any:
     t = OpenTask
     orgs = sa.union(sa.select(Case.id.label("case_id"), Case.bydel_id.label("org")).where(Case.status.in_(ACTIVE)),
                     sa.select(Case.id, Case.institution_id).where(Case.status.in_(ACTIVE))).subquery()
-    key = [sa.func.coalesce(t.lane, ""), sa.func.coalesce(t.organisation_id, 0), sa.func.coalesce(t.role, ""),
+    key: list[Any] = [sa.func.coalesce(t.lane, ""), sa.func.coalesce(t.organisation_id, 0), sa.func.coalesce(t.role, ""),
            t.element_id, sa.func.coalesce(t.name, ""), sa.func.coalesce(t.claimed_by_id, 0),
            sa.case((t.overdue_at.is_not(None), sa.literal(FLAGGED, UTCDateTime)),
                    (t.due_at.is_(None), sa.literal(UNDATED, UTCDateTime)), else_=t.due_at),
