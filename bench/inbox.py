@@ -184,7 +184,7 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000), reps: int = 20) -> list[
     return out
 
 
-def main() -> None:
+def main() -> list[tuple[str, float, float, float | None]] | None:
     import sqlalchemy as sa
 
     from bench.timers import _ensure_database
@@ -192,7 +192,7 @@ def main() -> None:
         _ensure_database(os.environ.get("TILBOLIG_BENCH_PG", DEFAULT_URL))
     except sa.exc.OperationalError as exc:
         print(f"\nInbox on PostgreSQL: skipped, not reachable ({str(exc).splitlines()[0]})")
-        return
+        return None
     sizes = tuple(int(x) for x in os.environ.get("TILBOLIG_BENCH_INBOX_SIZES", "10000,100000").split(","))
     rows = measure(sizes)
     print(f"\nInbox on PostgreSQL (one bydel caseworker, first page of {PAGE} rows; the HTML page "
@@ -203,6 +203,7 @@ def main() -> None:
         goal = "" if kb is None else f" · ≤ {PAGE_GOAL_KB:g} KB {'met' if kb <= PAGE_GOAL_KB else 'NOT met'}"
         print(f"{name:62} {p50:8.1f} {p95:8.1f} {size} {'p95 ≤ ' + format(GOAL_MS, 'g') + ' ms':>12} "
               f"{'met' if p95 <= GOAL_MS else 'NOT met'}{goal}")
+    return rows
 
 if __name__ == "__main__":
     import sys
