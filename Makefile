@@ -53,10 +53,9 @@ lint: install
 	$(VENV)/bin/ruff check engine webhooks
 	$(VENV)/bin/mypy
 
-# Three processes by default on two cores (browser and PostgreSQL tests mostly wait; pytest-xdist, each has
-# its own database — tests/conftest.py); whole files stay
+# Two processes by default (pytest-xdist; each has its own database — tests/conftest.py); whole files stay
 # together so a module's fixtures are built once.  TEST_WORKERS=0 runs the suite in one process.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test-only:
 	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) -rs
 
