@@ -34,7 +34,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine import clock
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import StepFailed
-from engine.cases import projections, step_context
+from engine.cases import anchors, projections, step_context
+from engine.cases.anchors import ANCHOR_KEYS, MESSAGE_ANCHORS  # noqa: F401 — re-exported (commands, cases)
 from engine.cases.changes import Change
 from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
@@ -44,12 +45,6 @@ from engine.store.conflicts import is_conflict
 from engine.store.models import AuditEvent, Case
 
 log = logging.getLogger(__name__)
-
-#: Case data keys that anchor deadlines (PROCESS.md: T0, bolig tilbudt, T1).
-ANCHOR_KEYS = ("innflytting", "bolig_tilbudt_dato", "utflytting")
-#: Messages that set an anchor: message name → (payload key, anchor).  The offer's date is computed
-#: inside a called process, where the top-level data never sees it; the message itself says it.
-MESSAGE_ANCHORS = {"bolig_tilbudt": ("dato", "bolig_tilbudt_dato")}
 
 STALE = "Saken ble endret av noen andre. Last siden på nytt."
 
@@ -180,7 +175,7 @@ class CaseUnitOfWork:
         if wf is not None:
             data = self.engine.data(wf)
             completed = new_status is None and self.engine.is_completed(wf)
-            row.update(state=self.engine.dump(wf), anchors=_anchors(self.case.anchors or {}, data, self.changes))
+            row.update(state=self.engine.dump(wf), anchors=anchors.updated(self.case.anchors or {}, data, self.changes))
         if new_status is None:   # the status follows the workflow; a step that got through clears the error
             if wf is None:
                 raise ValueError("a unit of work without a workflow must set new_status")
@@ -337,25 +332,6 @@ def _set_committed(case: Case, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key in _COLUMNS:
             set_committed_value(case, key, value)
-
-
-def _anchors(old: dict[str, str], data: dict[str, Any], changes: list[Change]) -> dict[str, str]:
-    """The case's anchor dates for lists and the case page.
-
-    The case data is the most recent task's, and a parallel branch still holds an anchor's earlier
-    value (the planned T0 after the actual one was registered), so an anchor already known changes
-    only when a task completed in this step answered it.
-    """
-    anchors = {k: str(v) for k, v in old.items()}
-    anchors.update({k: str(data[k]) for k in ANCHOR_KEYS if data.get(k) and k not in anchors})
-    for ch in changes:
-        given = (ch.data or {}).get("anchors") if ch.type == "message.received" else None
-        if isinstance(given, dict):
-            anchors.update({k: str(v) for k, v in given.items() if k in ANCHOR_KEYS and v})
-        answered = (ch.data or {}).get("values") if ch.type == "task.completed" else None
-        if isinstance(answered, dict):
-            anchors.update({k: str(answered[k]) for k in ANCHOR_KEYS if answered.get(k)})
-    return anchors
 
 
 def step(case: Case, action: dict[str, Any], change: Change | None, fn: Callable[[Any], None], *,
