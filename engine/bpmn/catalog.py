@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -108,13 +109,6 @@ def _kind(name: str) -> str:
     return "other"
 
 
-def _line_of(root: etree._Element, element_id: str | None) -> int | None:
-    if not element_id:
-        return None
-    found = root.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None
-
-
 def parse_xml(name: str, data: bytes, problems: list[Problem]) -> etree._Element | None:
     """Parse one XML upload safely, recording (not raising) what is wrong with it."""
     if len(data) > MAX_FILE_BYTES:
@@ -184,8 +178,20 @@ def load_files(files: dict[str, bytes], allow_scripts: bool = True) -> Catalog:
         except Exception as exc:  # noqa: BLE001 - any parser crash is a refusal, not a 500
             problems.extend(refusals.translate(exc, name, roots))
 
+    lines: dict[str, dict[str, int]] = {}
+
     def line_of(file: str, element_id: str | None) -> int | None:
-        return _line_of(roots[file], element_id) if file in roots else None
+        """The source line of an element, from one pass over the file (a refusal or a lint finding
+        names it; the real routine asks about 500 times per deploy)."""
+        if file not in roots or not element_id:
+            return None
+        if file not in lines:
+            lines[file] = {}
+            for el in roots[file].iter():
+                ident = el.get("id") if isinstance(el.tag, str) else None
+                if ident and ident not in lines[file]:
+                    lines[file][ident] = el.sourceline
+        return lines[file].get(element_id)
 
     bundles: dict[str, SpecBundle] = {}
     has_scripts = False
@@ -240,13 +246,24 @@ def _load_form(name: str, data: bytes, problems: list[Problem]) -> dict | None:
             problems.append(Problem(name, "et UI-skjema må være et JSON-objekt"))
             return None
         return schema
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        path = "/".join(str(p) for p in exc.path) or "(rot)"
-        problems.append(Problem(name, f"ugyldig JSON Schema ved {path}: {exc.message}"))
+    refusal = _schema_refusal(data)
+    if refusal:
+        problems.append(Problem(name, refusal))
         return None
     return schema
+
+
+@lru_cache(maxsize=512)
+def _schema_refusal(data: bytes) -> str | None:
+    """Why a form schema is not a valid JSON Schema, or None.  Checking a schema against the 2020-12
+    meta-schema costs about 40 ms, and the routine's 27 forms are the same bytes on every deploy
+    (a process owner changes one diagram, the forms stay): the answer is kept per content."""
+    try:
+        Draft202012Validator.check_schema(json.loads(data))
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.path) or "(rot)"
+        return f"ugyldig JSON Schema ved {path}: {exc.message}"
+    return None
 
 
 def _properties(task_spec: Any) -> dict[str, str]:
