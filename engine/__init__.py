@@ -15,7 +15,7 @@ from flask import Flask
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: configuration, database, engine, the unit-of-work hooks, web, CLI, scheduler."""
     from engine import cli, config, logs, survey, web
-    from engine.access import access_log
+    from engine.access import access_log, passwords
     from engine.cases import consent as case_consent
     from engine.cases import unit_of_work
     from engine.events import hooks as event_hooks
@@ -33,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app.config, app.instance_path, test_config)
     if not app.testing or app.config["LOG_FORMAT"] == "json":
         logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])   # JSON lines with the request id
+    if app.config.get("PASSWORD_HASH_METHOD"):
+        passwords.configure(app.config["PASSWORD_HASH_METHOD"])   # scrypt unless set (the tests set it)
     db.init_app(app)
     access_log.install()            # access-log rows ride in the next commit (one Core INSERT)
     sqlite.init_app(app)

@@ -69,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_SCAN_SECONDS": 60.0,           # how often the worker looks for deadlines and digests
     # sign-in, sessions and headers (#13; README «Security»)
     "PASSWORD_LOGIN_ENABLED": True,        # local passwords (the demo); turn off when OIDC is set up
+    "PASSWORD_HASH_METHOD": None,          # None: werkzeug's scrypt; the test suite sets a cheap one
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     "SESSION_COOKIE_SAMESITE": "Lax",      # Flask defines the key (None), so it is set here, not setdefault

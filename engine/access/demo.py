@@ -5,8 +5,8 @@ Used by ``flask seed`` (``make run``) and by the tests.  Nobody here is a real p
 from __future__ import annotations
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
+from engine.access import passwords
 from engine.extensions import db
 from engine.store.models import Organisation, User
 
@@ -59,7 +59,7 @@ def seed_organisations() -> None:
 def seed_users(password: str = DEMO_PASSWORD) -> list[User]:
     seed_organisations()
     orgs = {o.slug: o.id for o in db.session.scalars(sa.select(Organisation))}
-    pw_hash = generate_password_hash(password)
+    pw_hash = passwords.hash_password(password)
     users = []
     for username, name, org, roles in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.username == username))

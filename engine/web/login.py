@@ -12,9 +12,8 @@ import logging
 import math
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.access import identities, throttle
+from engine.access import identities, passwords, throttle
 from engine.access import users as user_lookup
 from engine.store.models import User
 from engine.web import oidc, sessions
@@ -24,7 +23,6 @@ from engine.web.pages import _safe_next as safe_next
 from engine.web.pages import bp
 
 log = logging.getLogger("tilbolig.security")
-_DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
 
 
 def render_login(error: str | None = None, status: int = 200, username: str = "", headers=None):
@@ -60,7 +58,7 @@ def login():
         return render_login(message, 429, username, {"Retry-After": str(wait)})
     user = user_lookup.by_username(username)
     # Hash even for an unknown user, so the answer time does not reveal which usernames exist.
-    ok = check_password_hash(user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, password)
+    ok = passwords.check_password(user.password_hash if user is not None else None, password)
     ok = ok and user is not None and user.active and bool(user.password_hash)
     throttle.record(username, address, ok)
     if not ok or user is None:

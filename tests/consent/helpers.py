@@ -116,9 +116,9 @@ def build(tag: str, consent: dict | None, resident: str = "beboer.test") -> Buil
 
 def add_resident(username: str = "beboer.annen") -> User:
     """A second resident account (with no case of its own here)."""
-    from werkzeug.security import generate_password_hash
+    from engine.access.passwords import hash_password
     user = User(username=username, display_name="Anne Annenbeboer (beboer)", roles="beboer",
-                password_hash=generate_password_hash("test-passord"))
+                password_hash=hash_password("test-passord"))
     db.session.add(user)
     db.session.commit()
     return user
