@@ -45,7 +45,10 @@ def chromium():
         message = f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
         print("SKIP:", message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    # expect() retries for as long as an action may wait (the context's default below), not its own 5 s:
+    # CI runs two test processes on two cores, and a page can be slow to arrive there.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
         yield browser
@@ -82,8 +85,22 @@ def login(page, username: str, password: str = "test-passord") -> None:
     page.goto("/logg-inn")
     page.get_by_label("Brukernavn").fill(username)
     page.get_by_label("Passord").fill(password)
-    page.get_by_role("button", name="Logg inn").click()
-    page.wait_for_load_state()
+    submit(page.get_by_role("button", name="Logg inn"))
+
+
+def submit(control) -> None:
+    """Click ``control`` — a submit button, or a link to another page — and wait until the page it
+    leads to has loaded.
+
+    ``click()`` returns once the navigation it started has *committed*, while the new document may still
+    be arriving; ``count()``, ``inner_text()``, ``is_visible()``, ``input_value()`` and the like read the
+    DOM once, without retrying.  A check made right after a bare click can thus read a half-built page
+    (CI, #15: no inbox row on a page the server had sent with one), and a check that something is
+    *absent* passes on it without meaning anything.  After this call the whole new page is there and its
+    scripts have run.  A click that does not navigate (a script's button) returns as ``click()`` does:
+    check what the script does with ``expect``, which retries."""
+    control.click()
+    control.page.wait_for_load_state()
 
 
 def logout(page) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.fixtures_pw import login, logout
+from tests.browser.fixtures_pw import login, logout, submit
 from tests.browser.test_casepage import _wait_diagram, stay_with_statusrapport
 from tests.browser.test_day import _axe, _fill_kontakter, _task
 from tests.routine.conftest import clock, routine  # noqa: F401 - the real routine and the Oslo clock
@@ -36,7 +36,7 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
     check("logg inn")
     page.get_by_label("Brukernavn").fill("kari.gamleoslo")
     page.get_by_label("Passord").fill("feil-passord")
-    page.get_by_role("button", name="Logg inn").click()
+    submit(page.get_by_role("button", name="Logg inn"))
     check("logg inn (feil passord)")
 
     stay = stay_with_statusrapport(routine, clock)
@@ -54,7 +54,7 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
         page.goto(f"/oppgaver/{t.id}")
         check(f"beboerens oppgave {t.element_id}")
     page.goto(f"/oppgaver/{own[0].id}")
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     page.locator("#feiloppsummering").wait_for()
     check(f"beboerens oppgave {own[0].element_id} (feil)")
     logout(page)
@@ -75,19 +75,19 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
     page.goto(f"/saker/{stay}")
     move = page.locator("details.move", has_text="Flytt frist").first
     move.locator("summary").click()
-    move.get_by_role("button", name="Flytt fristen").click()
+    submit(move.get_by_role("button", name="Flytt fristen"))
     page.locator(".has-error").first.wait_for()
     check("sak: flytt frist (feil)")
     page.goto(f"/oppgaver/{routine.task(stay, 'vurder_statusrapport').id}")
     check("oppgave: vurder statusrapporten (ja/nei)")
     page.goto(f"/oppgaver/{_task(rik.id, 'kontakter').id}")
     check("oppgave: alle felttyper")
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     page.locator("#feiloppsummering").wait_for()
     check("oppgave: alle felttyper (feil)")
     page.goto("/saker/ny")
     check("ny sak")
-    page.get_by_role("button", name="Opprett saken").click()
+    submit(page.get_by_role("button", name="Opprett saken"))
     page.locator("#feiloppsummering").wait_for()
     check("ny sak (feil)")
     assert page.goto("/saker/999999").status == 404
@@ -100,8 +100,7 @@ def test_axe_finds_no_violation_on_any_page_of_the_caseworker_and_resident_app(p
     _fill_kontakter(page, "Eva")
     page.get_by_role("button", name="Fullfør").click()
     page.wait_for_url(f"**/saker/{rik.id}")
-    old_tab.get_by_role("button", name="Fullfør").click()
-    old_tab.wait_for_load_state()
+    submit(old_tab.get_by_role("button", name="Fullfør"))
     assert "Noen kom deg i forkjøpet" in old_tab.locator("h1").inner_text()
     check("409", old_tab)
     old_tab.close()

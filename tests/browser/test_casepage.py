@@ -4,8 +4,9 @@ called process where the open task is, with its deadlines on the drawing."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.fixtures_pw import SCREENSHOTS, login
+from tests.browser.fixtures_pw import SCREENSHOTS, login, submit
 from tests.browser.test_day import _axe
 from tests.routine.conftest import clock, routine  # noqa: F401 - the real routine and the Oslo clock
 from tests.routine.helpers import to_statusrapport
@@ -51,7 +52,7 @@ def test_the_bydel_reads_the_statusrapport_before_assessing_it(page, routine, cl
     # and the assessment is made after reading it
     page.goto(f"/oppgaver/{task.id}")
     page.get_by_label("Ja", exact=True).check()
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     page.wait_for_url(f"**/saker/{case_id}")
     assert "vurder_statusrapport" not in routine.tasks(case_id)
     assert "Vurder statusrapporten" in " ".join(page.locator("details.answer .form-title").all_inner_texts())
@@ -64,34 +65,35 @@ def test_the_diagram_drills_down_to_the_task_inside_the_called_process_with_its_
     _wait_diagram(page, "institusjon_til_bolig")
     diagram = page.locator("#diagram")
     # the main process marks the call activity that runs the task, and offers to open it
-    assert diagram.locator('g.djs-element.tb-current[data-element-id="oppholdet"]').count() == 1
-    assert diagram.locator('[data-element-id="vurder_statusrapport"]').count() == 0
-    assert page.locator("#diagram-path").is_hidden()
+    expect(diagram.locator('g.djs-element.tb-current[data-element-id="oppholdet"]')).to_have_count(1)
+    expect(diagram.locator('[data-element-id="vurder_statusrapport"]')).to_have_count(0)
+    expect(page.locator("#diagram-path")).to_be_hidden()
     # a click on the call activity in the drawing opens it …
     diagram.locator('g.djs-element[data-element-id="oppholdet"]').click()
     _wait_diagram(page, "opphold_pa_institusjon")
-    assert diagram.locator('g.djs-element.tb-current[data-element-id="boligavklaring"]').count() == 1
-    assert page.locator("#diagram-path").is_visible()
+    expect(diagram.locator('g.djs-element.tb-current[data-element-id="boligavklaring"]')).to_have_count(1)
+    expect(page.locator("#diagram-path")).to_be_visible()
     # … the path leads back …
     page.locator("#diagram-path").get_by_role("button").first.click()
     _wait_diagram(page, "institusjon_til_bolig")
     # … and «Vis oppgaven inni …» goes straight to the task, highlighted where it is
     page.get_by_role("button", name="Vis oppgaven inni «Boligavklaring: statusrapport, boligmøte og søknader»").click()
     _wait_diagram(page, "boligavklaring")
-    assert diagram.locator('g.djs-element.tb-current[data-element-id="vurder_statusrapport"]').count() == 1
-    assert diagram.locator('g.djs-element.tb-done[data-element-id="statusrapport"]').count() == 1
+    expect(diagram.locator('g.djs-element.tb-current[data-element-id="vurder_statusrapport"]')).to_have_count(1)
+    expect(diagram.locator('g.djs-element.tb-done[data-element-id="statusrapport"]')).to_have_count(1)
     crumbs = page.locator("#diagram-path li").all_inner_texts()
     assert crumbs[0].endswith("Fra institusjon til bolig") and crumbs[-1].startswith("Boligavklaring")
     assert page.locator('#diagram-path [aria-current="location"]').inner_text().startswith("Boligavklaring")
     # the deadlines of this process's steps are on the drawing, as dates in words
     due = diagram.locator('.tb-due[data-due-for="boligmote"]')
-    assert due.is_visible() and due.inner_text() == "frist 5. juni 2026"
+    expect(due).to_be_visible()
+    assert due.inner_text() == "frist 5. juni 2026"
     # the sub-process buttons work without a mouse
     page.locator("#diagram-path").get_by_role("button", name="Oppholdet på institusjonen (T0–T1)").click()
     _wait_diagram(page, "opphold_pa_institusjon")
     page.locator("#diagram-calls").get_by_role("button", name="Åpne «Samarbeidsmøter ca. hver annen måned»").click()
     _wait_diagram(page, "samarbeidsmoter")
-    assert diagram.locator('g.djs-element.tb-current[data-element-id="samarbeidsmote_institusjon"]').count() == 1
+    expect(diagram.locator('g.djs-element.tb-current[data-element-id="samarbeidsmote_institusjon"]')).to_have_count(1)
     assert _axe(page) == []
     page.screenshot(path=str(SCREENSHOTS / "case-drilldown.png"))
     # the drill-down reads only the case's own processes

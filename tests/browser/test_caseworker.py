@@ -1,15 +1,17 @@
 """The caseworker and resident app in a real browser (Chromium via Playwright)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from engine import clock
 from engine.extensions import db
 from engine.store.models import OpenTask
-from tests.browser.fixtures_pw import login, logout, screenshot
+from tests.browser.fixtures_pw import login, logout, screenshot, submit
 from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser
@@ -42,15 +44,17 @@ def test_login_inbox_order_filters_claim_and_phone_width(page, tre_baner):
     screenshot(page, "inbox")
     # overdue only
     page.get_by_label("Bare over fristen").check()
-    page.get_by_role("button", name="Filtrer").click()
-    assert page.locator("#inbox tbody tr").count() == 1 and "Bjørn Berg" in page.locator("#inbox").inner_text()
+    submit(page.get_by_role("button", name="Filtrer"))
+    expect(rows).to_have_count(1)
+    expect(page.locator("#inbox")).to_contain_text("Bjørn Berg")
     # step filter + claim + «bare mine»
     page.goto("/innboks?steg=registrer")
-    assert page.locator("#inbox tbody tr").count() == 3
-    page.locator(f'tr[data-task="{made[2]}"]').get_by_role("button", name="Ta oppgaven").click()
+    assert rows.count() == 3
+    submit(page.locator(f'tr[data-task="{made[2]}"]').get_by_role("button", name="Ta oppgaven"))
     page.get_by_label("Vis").select_option("mine")
-    page.get_by_role("button", name="Filtrer").click()
-    assert page.locator("#inbox tbody tr").count() == 1 and "Cecilie Carlsen" in page.locator("#inbox").inner_text()
+    submit(page.get_by_role("button", name="Filtrer"))
+    expect(rows).to_have_count(1)
+    expect(page.locator("#inbox")).to_contain_text("Cecilie Carlsen")
     # phone width: nothing wider than the screen
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto("/innboks")
@@ -69,17 +73,18 @@ def test_form_errors_keep_values_then_draft_survives_reload_then_complete(page, 
     page.get_by_label("Dato for møtet").fill("")
     page.get_by_label("Antall deltakere").fill("tolv")
     page.get_by_label("Merknad").fill("Avtalt på telefon")
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     summary = page.locator("#feiloppsummering")
-    assert summary.is_visible() and "Skjemaet har feil" in summary.inner_text()
-    # focus moves when the page's script runs (deferred): wait for it rather than race it
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'feiloppsummering'")
-    assert "Må være et heltall" in page.locator("#f-antall-error").inner_text()
-    assert "Feltet må fylles ut" in page.locator("#f-dato-error").inner_text()
-    assert "Må ha minst 1" in page.locator("#f-kontakter-error").inner_text()
-    assert page.get_by_label("Antall deltakere").input_value() == "tolv"
-    assert page.get_by_label("Merknad").input_value() == "Avtalt på telefon"
-    assert page.get_by_label("Antall deltakere").get_attribute("aria-invalid") == "true"
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Skjemaet har feil")
+    # focus moves when the page's script runs (at the end of the page): wait for it rather than race it
+    expect(summary).to_be_focused()
+    expect(page.locator("#f-antall-error")).to_contain_text("Må være et heltall")
+    expect(page.locator("#f-dato-error")).to_contain_text("Feltet må fylles ut")
+    expect(page.locator("#f-kontakter-error")).to_contain_text("Må ha minst 1")
+    expect(page.get_by_label("Antall deltakere")).to_have_value("tolv")
+    expect(page.get_by_label("Merknad")).to_have_value("Avtalt på telefon")
+    expect(page.get_by_label("Antall deltakere")).to_have_attribute("aria-invalid", "true")
     screenshot(page, "task-errors")
     # fix, add a contact row (server-side), save a draft, reload
     page.get_by_label("Antall deltakere").fill("3")
@@ -87,8 +92,8 @@ def test_form_errors_keep_values_then_draft_survives_reload_then_complete(page, 
     page.get_by_label("Navn").fill("Eva Kontakt")
     page.get_by_label("Behov for booppfølging").select_option("ja")
     page.get_by_label("privat").check()
-    page.get_by_role("button", name="Lagre utkast").click()
-    assert "Utkastet er lagret" in page.locator(".flashes").inner_text()
+    submit(page.get_by_role("button", name="Lagre utkast"))
+    expect(page.locator(".flashes")).to_contain_text("Utkastet er lagret")
     page.reload()
     assert page.get_by_label("Navn").input_value() == "Eva Kontakt"
     assert page.get_by_label("Antall deltakere").input_value() == "3"
@@ -99,38 +104,40 @@ def test_form_errors_keep_values_then_draft_survives_reload_then_complete(page, 
     assert "er fullført" in page.locator(".flashes").inner_text()
     assert "Registrer kontakter" in page.locator("#timeline").inner_text()
     page.get_by_text("Registrer kontakter –").click()
-    # the henvisning is listed among the completed forms too (#13)
-    assert "Eva Kontakt" in page.locator("details.answer", has_text="Registrer kontakter").inner_text()
+    # the henvisning is listed among the completed forms too (#13); inner text: shown once opened
+    expect(page.locator("details.answer", has_text="Registrer kontakter")).to_contain_text("Eva Kontakt",
+                                                                                          use_inner_text=True)
 
 
 def test_case_page_diagram_highlights_current_task_and_deadline_moves_with_reason(page, tegnet):
     case = open_case("tre_baner_tegnet", data={"innflytting": _today()})
     login(page, "kari.gamleoslo")
     page.goto(f"/oppgaver/{_task(case.id, 'registrer').id}")
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     page.goto(f"/oppgaver/{_task(case.id, 'samtykke').id}")
     assert "Du fyller ut på vegne av beboeren" in page.locator("#on-behalf").inner_text()
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     logout(page)
     login(page, "ingrid.bygdoy")
     page.goto(f"/saker/{case.id}")
     page.wait_for_selector("#diagram[data-ready='1']")
-    assert page.locator('#diagram [data-element-id="plan"].tb-current').count() == 1
-    assert page.locator('#diagram [data-element-id="registrer"].tb-done').count() == 1
+    expect(page.locator('#diagram [data-element-id="plan"].tb-current')).to_have_count(1)
+    expect(page.locator('#diagram [data-element-id="registrer"].tb-done')).to_have_count(1)
     row = page.locator('tr[data-deadline="plan"]')
     row.locator("summary").click()
     new_day = (clock.today_oslo() + timedelta(days=30)).isoformat()
     row.get_by_label("Ny frist").fill(new_day)
-    row.get_by_role("button", name="Flytt fristen").click()
-    assert "Skriv hvorfor fristen flyttes" in page.locator('tr[data-deadline="plan"]').inner_text()
-    row = page.locator('tr[data-deadline="plan"]')
-    assert row.get_by_label("Ny frist").input_value() == new_day
+    submit(row.get_by_role("button", name="Flytt fristen"))
+    # inner text: the message is said in the row's form, which the answer shows opened
+    expect(row).to_contain_text("Skriv hvorfor fristen flyttes", use_inner_text=True)
+    expect(row.get_by_label("Ny frist")).to_have_value(new_day)
     row.get_by_label("Begrunnelse (påkrevd)").fill("Beboeren var på sykehus i to uker")
-    row.get_by_role("button", name="Flytt fristen").click()
-    assert "Fristen er flyttet" in page.locator(".flashes").inner_text()
-    history = page.locator('tr[data-deadline="plan"] ul.history').inner_text()
-    assert "Beboeren var på sykehus i to uker" in history and "Ingrid Berg" in history
-    assert "flyttet fristen for «Lag plan for oppholdet»" in page.locator("#timeline").inner_text()
+    submit(row.get_by_role("button", name="Flytt fristen"))
+    expect(page.locator(".flashes")).to_contain_text("Fristen er flyttet")
+    history = row.locator("ul.history")
+    expect(history).to_contain_text("Beboeren var på sykehus i to uker", use_inner_text=True)
+    expect(history).to_contain_text("Ingrid Berg", use_inner_text=True)
+    expect(page.locator("#timeline")).to_contain_text("flyttet fristen for «Lag plan for oppholdet»", use_inner_text=True)
     page.wait_for_selector("#diagram[data-ready='1']")
     screenshot(page, "case")
 
@@ -139,13 +146,15 @@ def test_resident_completes_own_task_and_another_bydel_gets_404(page, tre_baner)
     case = open_case("tre_baner", data={"innflytting": _today(), "deler": "4"})
     login(page, "kari.gamleoslo")
     page.goto(f"/oppgaver/{_task(case.id, 'registrer').id}")
-    page.get_by_role("button", name="Fullfør").click()
+    submit(page.get_by_role("button", name="Fullfør"))
     logout(page)
     login(page, "beboer.test")
     assert page.url.endswith("/min-side")
     assert "Oppholdet ditt på Bygdøy mestringsenhet" in page.locator("main").inner_text()
-    page.get_by_role("link", name="Gi samtykke").click()
-    assert page.locator("#on-behalf").count() == 0
+    # the task page loaded in full, so that no «på vegne av» means there is none
+    submit(page.get_by_role("link", name="Gi samtykke"))
+    expect(page).to_have_url(re.compile(r"/oppgaver/[^/]+$"))
+    expect(page.locator("#on-behalf")).to_have_count(0)
     page.get_by_role("button", name="Fullfør").click()
     page.wait_for_url("**/min-side")
     assert "er fullført" in page.locator(".flashes").inner_text()
@@ -162,16 +171,16 @@ def test_resident_completes_own_task_and_another_bydel_gets_404(page, tre_baner)
 
 def test_bydel_caseworker_starts_a_case_with_the_henvisning(page, web_rik):
     login(page, "kari.gamleoslo")
-    page.get_by_role("link", name="Ny sak").click()
-    page.get_by_role("button", name="Opprett saken").click()
-    assert page.locator("#feiloppsummering").is_visible()
-    assert "Skriv beboerens navn" in page.locator("#f-_beboer_navn-error").inner_text()
+    submit(page.get_by_role("link", name="Ny sak"))
+    submit(page.get_by_role("button", name="Opprett saken"))
+    expect(page.locator("#feiloppsummering")).to_be_visible()
+    expect(page.locator("#f-_beboer_navn-error")).to_contain_text("Skriv beboerens navn")
     page.get_by_label("Beboerens navn").fill("Nina Nyhenvist")
     page.locator("#f-_institusjon").select_option("bygdoy")
     page.get_by_label("Innflyttingsdato (T0)").fill(_today())
     page.get_by_label("Bydelens vurdering").fill("Trenger egen bolig med oppfølging")
-    page.get_by_role("button", name="Opprett saken").click()
-    page.wait_for_url("**/saker/*")
+    submit(page.get_by_role("button", name="Opprett saken"))
+    expect(page).to_have_url(re.compile(r"/saker/\d+(#.*)?$"))         # the new case's page, not /saker/ny again
     assert "Saken er opprettet" in page.locator(".flashes").inner_text()
     assert "Nina Nyhenvist" in page.locator("h1").inner_text()
     assert "Registrer kontakter" in page.locator("#open-tasks").inner_text()
@@ -181,12 +190,13 @@ def test_resident_gives_samtykke_in_the_real_routine(page, real_process):
     from tests.process.examples import henvisning
     case = open_case("institusjon_til_bolig", data=henvisning(_today()))
     login(page, "beboer.test")
-    page.get_by_role("link", name="Gi samtykke til informasjonsdeling").click()
-    assert page.locator("#on-behalf").count() == 0
+    submit(page.get_by_role("link", name="Gi samtykke til informasjonsdeling"))
+    expect(page).to_have_url(re.compile(r"/oppgaver/[^/]+$"))
+    expect(page.locator("#on-behalf")).to_have_count(0)
     page.get_by_label("Beboer samtykker til at opplysninger deles").check()
-    page.get_by_role("button", name="Fullfør").click()
-    assert "Skjemaet har feil" in page.locator("#feiloppsummering").inner_text()
-    assert page.get_by_label("Beboer samtykker til at opplysninger deles").is_checked()
+    submit(page.get_by_role("button", name="Fullfør"))
+    expect(page.locator("#feiloppsummering")).to_contain_text("Skjemaet har feil")
+    expect(page.get_by_label("Beboer samtykker til at opplysninger deles")).to_be_checked()
     page.locator("#f-samtykke_dato").fill(_today())
     page.get_by_label("Personalia og kontaktopplysninger").check()
     page.get_by_label("Møtereferater og rapporter").check()
@@ -203,6 +213,6 @@ def test_resident_gives_samtykke_in_the_real_routine(page, real_process):
     assert "Gi samtykke til informasjonsdeling" not in page.locator("#my-tasks").inner_text() \
         if page.locator("#my-tasks").count() else True
     assert page.get_by_role("link", name="Trekk tilbake samtykket").is_visible()     # the consent now acts (#13)
-    ev = [t for t in db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id,
-                                                                  OpenTask.element_id == "samtykke"))]
+    ev = list(db.session.scalars(sa.select(OpenTask).where(OpenTask.case_id == case.id,
+                                                           OpenTask.element_id == "samtykke")))
     assert ev == []

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from engine import clock
 from engine.extensions import db
 from engine.store.models import OpenTask
-from tests.browser.fixtures_pw import login, logout
+from tests.browser.fixtures_pw import login, logout, submit
 from tests.web.conftest import open_case
 
 pytestmark = pytest.mark.browser
@@ -45,8 +47,7 @@ def test_a_stale_tab_completing_a_completed_task_gets_409_and_keeps_the_typed_va
     page.get_by_role("button", name="Fullfør").click()
     page.wait_for_url(f"**/saker/{case.id}")
     old_tab.get_by_label("Merknad").fill("Ringte fastlegen i dag")
-    old_tab.get_by_role("button", name="Fullfør").click()
-    old_tab.wait_for_load_state()
+    submit(old_tab.get_by_role("button", name="Fullfør"))
     assert "Noen kom deg i forkjøpet" in old_tab.locator("h1").inner_text()
     assert "er allerede fullført" in old_tab.locator("#conflict-message").inner_text()
     kept = old_tab.locator("#stale-form")
@@ -66,60 +67,62 @@ def test_search_the_inbox_give_a_task_to_a_colleague_and_a_leader_releases_it(pa
         made[name] = _task(c.id, "registrer").id
     login(page, "kari.gamleoslo")
     page.get_by_label("Søk").fill("bjørn")
-    page.get_by_label("Søk").press("Enter")
+    page.get_by_label("Søk").press("Enter")            # submits the filter form: wait for the page it loads
+    expect(page).to_have_url(re.compile(r"[?&]q=bj"))
+    page.wait_for_load_state()
     rows = page.locator("#inbox tbody tr")
-    assert rows.count() == 1 and "Bjørn Berg" in rows.first.inner_text()
-    assert "1 oppgave" in page.locator("#inbox-count").inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Bjørn Berg")
+    expect(page.locator("#inbox-count")).to_contain_text("1 oppgave")
     # sort by name, unassigned only
     page.get_by_label("Søk").fill("")
     page.get_by_label("Sorter etter").select_option("navn")
-    page.get_by_role("button", name="Filtrer").click()
+    submit(page.get_by_role("button", name="Filtrer"))
+    expect(rows).to_have_count(3)
     assert [rows.nth(i).get_attribute("data-task") for i in range(3)] == [made[n] for n in sorted(made)]
     # give Bjørn's task to the leader, from the task page
     page.goto(f"/oppgaver/{made['Bjørn Berg']}")
     page.get_by_label("Gi oppgaven til en kollega").select_option(label="Per Lie (leder, Gamle Oslo)")
-    page.get_by_role("button", name="Gi oppgaven videre").click()
-    assert "Oppgaven er gitt til Per Lie" in page.locator(".flashes").inner_text()
+    submit(page.get_by_role("button", name="Gi oppgaven videre"))
+    expect(page.locator(".flashes")).to_contain_text("Oppgaven er gitt til Per Lie")
     page.goto("/innboks?vis=ledige")
     assert rows.count() == 2 and made["Bjørn Berg"] not in page.locator("#inbox").inner_html()
     # Kari opening it is told who has it
     page.goto(f"/oppgaver/{made['Bjørn Berg']}")
     assert "Per Lie (leder, Gamle Oslo) har tatt denne oppgaven" in page.locator("#claimed-by-other").inner_text()
-    page.get_by_role("button", name="Logg ut").click()
+    logout(page)
     # the leader gives a claim back from the inbox (Kari's own claim on Anne's task)
     login(page, "kari.gamleoslo")
-    page.locator(f'tr[data-task="{made["Anne Andersen"]}"]').get_by_role("button", name="Ta oppgaven").click()
-    page.get_by_role("button", name="Logg ut").click()
+    submit(page.locator(f'tr[data-task="{made["Anne Andersen"]}"]').get_by_role("button", name="Ta oppgaven"))
+    logout(page)
     login(page, "leder.gamleoslo")
     row = page.locator(f'tr[data-task="{made["Anne Andersen"]}"]')
     assert "Kari Nordmann" in row.inner_text()
-    row.get_by_role("button", name="Legg tilbake").click()
-    assert "Oppgaven er lagt tilbake" in page.locator(".flashes").inner_text()
-    assert page.locator(f'tr[data-task="{made["Anne Andersen"]}"]').get_by_role("button", name="Ta oppgaven").is_visible()
+    submit(row.get_by_role("button", name="Legg tilbake"))
+    expect(page.locator(".flashes")).to_contain_text("Oppgaven er lagt tilbake")
+    expect(row.get_by_role("button", name="Ta oppgaven")).to_be_visible()
 
 
 def test_new_case_shows_every_error_at_once_named_and_focused(page, web_rik):
     login(page, "kari.gamleoslo")
-    page.get_by_role("link", name="Ny sak").click()
+    submit(page.get_by_role("link", name="Ny sak"))
     assert page.locator("#f-_institusjon option").first.inner_text() == "Velg institusjon"
-    page.get_by_role("button", name="Opprett saken").click()
+    submit(page.get_by_role("button", name="Opprett saken"))     # focus-errors.js runs at the end of the page
     summary = page.locator("#feiloppsummering")
-    summary.wait_for()
-    page.wait_for_load_state("load")          # focus-errors.js runs at the end of the page
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'feiloppsummering'")
+    expect(summary).to_be_focused()
     text = summary.inner_text()
     assert "Beboerens navn: Skriv beboerens navn." in text and "Institusjon: Velg institusjon." in text
     assert "Innflyttingsdato (T0): Feltet må fylles ut." in text
     # the summary's links lead to the fields
     summary.get_by_role("link", name="Institusjon: Velg institusjon.").click()
-    assert page.evaluate("document.activeElement.id") == "f-_institusjon"
+    expect(page.locator("#f-_institusjon")).to_be_focused()
     page.get_by_label("Beboerens navn").fill("Nina Nyhenvist")
     page.locator("#f-_institusjon").select_option("bygdoy")
     page.get_by_label("Ekstern referanse (valgfritt)").fill("GERICA-77")
     page.get_by_label("Innflyttingsdato (T0)").fill(_today())
     page.get_by_label("Bydelens vurdering").fill("Trenger egen bolig med oppfølging")
-    page.get_by_role("button", name="Opprett saken").click()
-    page.wait_for_url("**/saker/*")      # one round: fixed once, created
+    submit(page.get_by_role("button", name="Opprett saken"))
+    expect(page).to_have_url(re.compile(r"/saker/\d+(#.*)?$"))      # one round: fixed once, created
     page.goto("/saker?q=gerica-77")
     assert "Nina Nyhenvist" in page.locator("#cases").inner_text()
 
@@ -145,7 +148,7 @@ def test_the_diagram_fills_the_width_zooms_with_buttons_and_axe_finds_nothing(pa
     box = page.locator("#diagram").bounding_box()
     assert box["width"] >= 1280 - 40                       # the window's width, not main's column
     tools = page.locator("#diagram-tools")
-    assert tools.is_visible()
+    expect(tools).to_be_visible()          # shown by the script just after it marks the diagram ready
     start = float(page.locator("#diagram").get_attribute("data-zoom"))
     tools.get_by_role("button", name="Forstørr").click()
     bigger = float(page.locator("#diagram").get_attribute("data-zoom"))
@@ -155,7 +158,7 @@ def test_the_diagram_fills_the_width_zooms_with_buttons_and_axe_finds_nothing(pa
     assert float(page.locator("#diagram").get_attribute("data-zoom")) < bigger
     tools.get_by_role("button", name="Vis det som skjer nå").click()
     assert float(page.locator("#diagram").get_attribute("data-zoom")) == 1.0
-    assert page.locator('#diagram [data-element-id="registrer"].tb-current').is_visible()
+    expect(page.locator('#diagram [data-element-id="registrer"].tb-current')).to_be_visible()
     assert page.locator("#diagram").get_attribute("role") is None
     violations = _axe(page)
     assert violations == [], violations
@@ -173,7 +176,8 @@ def test_axe_finds_nothing_on_the_pages_this_issue_changed(page, web_rik):
         page.goto(url)
         found[url] = _axe(page)
     page.goto("/saker/ny")
-    page.get_by_role("button", name="Opprett saken").click()
+    submit(page.get_by_role("button", name="Opprett saken"))     # axe on the whole answer, not a part of it
+    expect(page.locator("#feiloppsummering")).to_be_visible()
     found["/saker/ny (feil)"] = _axe(page)
     old_tab = page.context.new_page()
     old_tab.goto(f"/oppgaver/{task_id}")
@@ -181,8 +185,7 @@ def test_axe_finds_nothing_on_the_pages_this_issue_changed(page, web_rik):
     _fill_kontakter(page, "Eva")
     page.get_by_role("button", name="Fullfør").click()
     page.wait_for_url(f"**/saker/{case.id}")
-    old_tab.get_by_role("button", name="Fullfør").click()      # the stale tab's 409
-    old_tab.wait_for_load_state()
+    submit(old_tab.get_by_role("button", name="Fullfør"))      # the stale tab's 409
     assert "Noen kom deg i forkjøpet" in old_tab.locator("h1").inner_text()
     found["409"] = _axe(old_tab)
     old_tab.close()

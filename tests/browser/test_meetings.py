@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.fixtures_pw import SCREENSHOTS, login
+from tests.browser.fixtures_pw import SCREENSHOTS, login, submit
 from tests.browser.test_day import _axe
 from tests.meetings.helpers import open_first_meeting
 from tests.routine.conftest import clock, routine  # noqa: F401 - the real routine and the Oslo clock
@@ -32,16 +33,16 @@ def test_plan_see_download_and_move_a_meeting(page, routine, clock):  # noqa: F8
     page.get_by_label("Sted").fill("Møterom 2, Bygdøy")
     page.get_by_label("Kari Nordmann (ruskonsulent, Gamle Oslo)").check()
     page.get_by_label("Beboeren").check()
-    page.get_by_role("button", name="Planlegg og send invitasjon").click()
-    assert page.locator("#feiloppsummering").is_visible()
-    assert page.get_by_label("Sted").input_value() == "Møterom 2, Bygdøy"
-    assert page.get_by_label("Beboeren").is_checked()
+    submit(page.get_by_role("button", name="Planlegg og send invitasjon"))     # the form again, with the error
+    expect(page.locator("#feiloppsummering")).to_be_visible()
+    expect(page.get_by_label("Sted")).to_have_value("Møterom 2, Bygdøy")
+    expect(page.get_by_label("Beboeren")).to_be_checked()
     assert _axe(page) == []
     page.get_by_label("Slutter (norsk tid)").fill("11:30")
-    page.get_by_role("button", name="Planlegg og send invitasjon").click()
+    submit(page.get_by_role("button", name="Planlegg og send invitasjon"))
     page.wait_for_url(f"**/saker/{case_id}#h-meetings")
     meeting = page.locator("#meeting-list li.meeting")
-    assert meeting.count() == 1
+    expect(meeting).to_have_count(1)
     text = meeting.inner_text()
     assert "Første samarbeidsmøte" in text and "tirsdag 20. januar 2026 kl. 10.00–11.30" in text
     assert "Møterom 2, Bygdøy" in text and "plikter å delta" in text
@@ -57,12 +58,12 @@ def test_plan_see_download_and_move_a_meeting(page, routine, clock):  # noqa: F8
     assert ev.decoded("DTSTART") == datetime(2026, 1, 20, 10, 0, tzinfo=OSLO)
     uid = str(ev["UID"])
     # move it: the form holds the plan; the download is then the update (same UID, SEQUENCE 1)
-    meeting.get_by_role("link", name="Flytt møtet Første samarbeidsmøte").click()
-    assert page.get_by_label("Sted").input_value() == "Møterom 2, Bygdøy"
+    submit(meeting.get_by_role("link", name="Flytt møtet Første samarbeidsmøte"))
+    expect(page.get_by_label("Sted")).to_have_value("Møterom 2, Bygdøy")
     page.get_by_label("Dato").fill("2026-01-22")
-    page.get_by_role("button", name="Flytt møtet og send oppdatering").click()
+    submit(page.get_by_role("button", name="Flytt møtet og send oppdatering"))
     page.wait_for_url(f"**/saker/{case_id}#h-meetings")
-    assert "torsdag 22. januar 2026" in page.locator("#meeting-list").inner_text()
+    expect(page.locator("#meeting-list")).to_contain_text("torsdag 22. januar 2026")
     with page.expect_download() as got:
         page.locator("#meeting-list .ics-link").click()
     (ev,) = icalendar.Calendar.from_ical(Path(got.value.path()).read_bytes()).walk("VEVENT")

@@ -12,7 +12,7 @@ from engine.access.rules import actor_for
 from engine.extensions import db
 from engine.store.models import AuditEvent, OpenTask
 from engine.timers import worker
-from tests.browser.fixtures_pw import login, logout, screenshot
+from tests.browser.fixtures_pw import login, logout, screenshot, submit
 from tests.browser.test_day import _axe
 from tests.process.examples import henvisning
 from tests.routine.helpers import deploy_routine, oslo
@@ -59,8 +59,7 @@ def test_a_caseworker_registers_a_survey_and_velferdsetaten_sees_the_city(page):
         page.get_by_label("Dato for samtalen eller forsøket").fill("2027-03-10")
         page.locator("fieldset", has_text="Hvor fornøyd er du med livet ditt, samlet sett?").first \
             .get_by_label("6 – fornøyd").check()
-        page.get_by_role("button", name="Fullfør").click()
-        page.wait_for_load_state()
+        submit(page.get_by_role("button", name="Fullfør"))
         page.goto("/livskvalitet")
         assert page.locator("#survey-done").inner_text() == "1"
         assert page.locator("#survey-remaining").inner_text() == "5"
