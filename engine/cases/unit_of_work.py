@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
+from engine.access import access_log
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import StepFailed
 from engine.cases import anchors, projections, step_context
@@ -41,12 +42,16 @@ from engine.errors import Conflict, EngineFailure, NotFound
 from engine.extensions import db
 from engine.processes import deployments, runtime_state
 from engine.store import status
-from engine.store.conflicts import is_conflict
+from engine.store.conflicts import is_conflict, is_deadlock
 from engine.store.models import AuditEvent, Case
 
 log = logging.getLogger(__name__)
 
 STALE = "Saken ble endret av noen andre. Last siden på nytt."
+#: How often a commit that PostgreSQL chose as a deadlock's victim is written (#15).  Two steps of
+#: one organisation bump the same inbox-counter rows, perhaps in opposite orders; neither is stale,
+#: so the loser writes again instead of answering 409 to someone who did nothing wrong.
+DEADLOCK_ATTEMPTS = 3
 
 ChangeHook = Callable[[int, list[Change]], object]     # return values are ignored
 AfterCommitHook = Callable[[int], object]
@@ -189,49 +194,29 @@ class CaseUnitOfWork:
         guarded, names, probes = _probes(registry)
         loaded = {k: v for k, v in self.case.__dict__.items() if k in _COLUMNS}   # before the commit expires them
         old_anchors = dict(self.case.anchors or {})
-        try:
-            found = db.session.connection().execute(
-                _update_statement(frozenset(row), probes),
-                {**row, "b_case_id": self.case_id, "b_seen_version": self.version}).first()
-            if found is None:
-                raise Conflict(STALE)
-            skip = {h for h, ok in zip(guarded, found[3:3 + len(guarded)], strict=True) if not ok}
-            deadlines: tuple[step_context.DeadlineTimer, ...] | None = None
-            if clear_projections:
-                projections.clear(self.case_id)
-                deadlines = ()
-            elif wf is not None:
-                events += [Change("milestone.reached", element_id=m.element_id,
-                                  data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
-                events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[0]),
-                                                    open_ids=found[2])
-                waiting = self.engine.waiting_timers(wf)
-                events += projections.project_timers(self.engine, self.case, wf, now, had_timers=bool(found[1]),
-                                                     waiting=waiting)
-                deadlines = step_context.deadline_timers(waiting)
-            if completed:
-                events += projections.close_service_tasks(self.case_id)
-                events.append(Change("case.completed"))
-            known = {**loaded, **row}
-            col = (lambda k: known[k] if k in known else getattr(self.case, k))  # noqa: E731
-            ctx = step_context.StepContext(
-                case_id=self.case_id, bydel_id=col("bydel_id"), institution_id=col("institution_id"),
-                resident_user_id=col("resident_user_id"), status=new_status,
-                anchors=dict(row.get("anchors", old_anchors)), old_anchors=old_anchors, deadline_timers=deadlines,
-                probes={n: bool(v) for n, v in zip(names, found[3 + len(guarded):], strict=True)})
-            with step_context.active(ctx):
-                self._write_audit(events, now, skip)
-            db.session.commit()
-        except Conflict:
-            db.session.rollback()
-            runtime_state.state().forget(self.case_id)
-            raise
-        except DBAPIError as exc:
-            db.session.rollback()
-            runtime_state.state().forget(self.case_id)
-            if not is_conflict(exc):
+        base_events, logged = events, access_log.uncommitted()
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            events = list(base_events)
+            try:
+                skip = self._write(now, row, events, probes, guarded, names, loaded, old_anchors, new_status,
+                                   completed, clear_projections)
+                break
+            except Conflict:
+                db.session.rollback()
+                runtime_state.state().forget(self.case_id)
                 raise
-            raise Conflict(STALE) from exc
+            except DBAPIError as exc:
+                db.session.rollback()
+                if is_deadlock(exc) and attempt < DEADLOCK_ATTEMPTS:
+                    # Nobody else changed the case (that is a stale version, not a deadlock): the
+                    # same write, in a fresh transaction, with this request's access-log rows again.
+                    log.info("case %s: deadlock on attempt %d, writing again", self.case_id, attempt)
+                    access_log.write_again([e for e in logged if not e.committed])
+                    continue
+                runtime_state.state().forget(self.case_id)
+                if not is_conflict(exc):
+                    raise
+                raise Conflict(STALE) from exc
         self.committed = True
         self.version += 1
         rt = runtime_state.state()
@@ -242,6 +227,46 @@ class CaseUnitOfWork:
         _set_committed(self.case, {**loaded, **row})   # no re-read of the row (and its state) we just wrote
         self._after_commit(skip)
         return self.version
+
+    def _write(self, now: Any, row: dict[str, Any], events: list[Change], probes: Any, guarded: Any, names: Any,
+               loaded: dict[str, Any], old_anchors: dict[str, Any], new_status: str, completed: bool,
+               clear_projections: bool) -> set[Any]:
+        """One attempt at the commit's writes: the version-checked UPDATE, projections, audit, hooks,
+        COMMIT.  Returns the hooks its probes said to skip (their after-commit part is skipped too)."""
+        wf = self._wf
+        found = db.session.connection().execute(
+            _update_statement(frozenset(row), probes),
+            {**row, "b_case_id": self.case_id, "b_seen_version": self.version}).first()
+        if found is None:
+            raise Conflict(STALE)
+        skip = {h for h, ok in zip(guarded, found[3:3 + len(guarded)], strict=True) if not ok}
+        deadlines: tuple[step_context.DeadlineTimer, ...] | None = None
+        if clear_projections:
+            projections.clear(self.case_id)
+            deadlines = ()
+        elif wf is not None:
+            events += [Change("milestone.reached", element_id=m.element_id,
+                              data={"milestone": m.key, "name": m.name}) for m in self.engine.milestones(wf)]
+            events += projections.project_tasks(self.engine, self.case, wf, now, missed_watches=bool(found[0]),
+                                                open_ids=found[2])
+            waiting = self.engine.waiting_timers(wf)
+            events += projections.project_timers(self.engine, self.case, wf, now, had_timers=bool(found[1]),
+                                                 waiting=waiting)
+            deadlines = step_context.deadline_timers(waiting)
+        if completed:
+            events += projections.close_service_tasks(self.case_id)
+            events.append(Change("case.completed"))
+        known = {**loaded, **row}
+        col = (lambda k: known[k] if k in known else getattr(self.case, k))  # noqa: E731
+        ctx = step_context.StepContext(
+            case_id=self.case_id, bydel_id=col("bydel_id"), institution_id=col("institution_id"),
+            resident_user_id=col("resident_user_id"), status=new_status,
+            anchors=dict(row.get("anchors", old_anchors)), old_anchors=old_anchors, deadline_timers=deadlines,
+            probes={n: bool(v) for n, v in zip(names, found[3 + len(guarded):], strict=True)})
+        with step_context.active(ctx):
+            self._write_audit(events, now, skip)
+        db.session.commit()
+        return skip
 
     def _write_audit(self, events: list[Change], now: Any, skip: set[Any]) -> None:
         if not events:

@@ -26,3 +26,10 @@ def is_conflict(exc: BaseException) -> bool:
         return sqlstate in _PG_CONFLICT_STATES
     code = getattr(orig, "sqlite_errorcode", None)
     return code is not None and (code & 0xFF) in _SQLITE_CONFLICT_CODES
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """True when PostgreSQL aborted the transaction to break a deadlock (``40P01``): not a lost race
+    on the data, so the same writes can simply be tried again."""
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) == "40P01"
