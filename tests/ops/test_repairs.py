@@ -29,7 +29,8 @@ def _snapshot(case_id: int) -> tuple:
 
 def _repaired(case_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_id == case_id,
-                                                               AuditEvent.type == "case.repaired")))
+                                                               AuditEvent.type == "case.repaired")
+                                 .order_by(AuditEvent.id)))   # the clock is frozen: every row has the same time
 
 
 @pytest.mark.parametrize("action,body", [
