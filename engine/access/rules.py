@@ -36,6 +36,11 @@ def log(actor: Actor | None, case_id: int | None, action: str, granted: bool = T
     access_log.add(actor.user_id if actor else None, case_id, action, granted, on_behalf_of_id)
 
 
+_LIST_INSERT_PG = sa.text(
+    "INSERT INTO access_log (at, user_id, case_id, action, granted) "
+    "SELECT :at, :user_id, ids.id, :action, true FROM unnest(CAST(:ids AS integer[])) AS ids(id)")
+
+
 def log_listed(actor: Actor, case_ids: Iterable[int], action: str) -> None:
     """Log and commit one read per listed case, keeping what the caller already loaded.
 
@@ -47,8 +52,12 @@ def log_listed(actor: Actor, case_ids: Iterable[int], action: str) -> None:
     if not ids:
         return
     now = clock.now()
-    db.session.execute(sa.insert(AccessLog), [dict(at=now, user_id=actor.user_id, case_id=i, action=action,
-                                                   granted=True) for i in ids])
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement with the ids as an array: the executemany of a 50-row page cost 4 ms.
+        db.session.execute(_LIST_INSERT_PG, {"at": now, "user_id": actor.user_id, "ids": ids, "action": action})
+    else:
+        db.session.execute(sa.insert(AccessLog), [dict(at=now, user_id=actor.user_id, case_id=i, action=action,
+                                                       granted=True) for i in ids])
     session = db.session()
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
