@@ -29,13 +29,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.access import access_log
 from engine.bpmn.lanes import Actor
 from engine.bpmn.runtime import StepFailed
-from engine.cases import anchors, projections, step_context
+from engine.cases import anchors, case_update, projections, step_context
 from engine.cases.anchors import ANCHOR_KEYS, MESSAGE_ANCHORS  # noqa: F401 — re-exported (commands, cases)
 from engine.cases.changes import Change
 from engine.errors import Conflict, EngineFailure, NotFound
@@ -191,8 +190,8 @@ class CaseUnitOfWork:
                 row.update(error_element=None, error_message=None, error_at=None, error_action=None)
         row["status"] = new_status
         registry = hooks()
-        guarded, names, probes = _probes(registry)
-        loaded = {k: v for k, v in self.case.__dict__.items() if k in _COLUMNS}   # before the commit expires them
+        guarded, names, probes = case_update.probes(registry)
+        loaded = {k: v for k, v in self.case.__dict__.items() if k in case_update.COLUMNS}   # before the commit expires them
         old_anchors = dict(self.case.anchors or {})
         base_events, logged = events, access_log.uncommitted()
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
@@ -224,7 +223,7 @@ class CaseUnitOfWork:
             rt.keep_workflow(self.case_id, self.version, wf)
         else:
             rt.forget(self.case_id)
-        _set_committed(self.case, {**loaded, **row})   # no re-read of the row (and its state) we just wrote
+        case_update.set_committed(self.case, {**loaded, **row})   # no re-read of the row (and its state) we just wrote
         self._after_commit(skip)
         return self.version
 
@@ -235,7 +234,7 @@ class CaseUnitOfWork:
         COMMIT.  Returns the hooks its probes said to skip (their after-commit part is skipped too)."""
         wf = self._wf
         found = db.session.connection().execute(
-            _update_statement(frozenset(row), probes),
+            case_update.update_statement(frozenset(row), probes),
             {**row, "b_case_id": self.case_id, "b_seen_version": self.version}).first()
         if found is None:
             raise Conflict(STALE)
@@ -306,57 +305,7 @@ class CaseUnitOfWork:
             raise EngineFailure(self.failure_text, exc.element_id, exc.message) from exc
 
 
-_COLUMNS = frozenset(c.key for c in sa.inspect(Case).column_attrs)
-_PROBES: dict[tuple[Any, ...], list[Any]] = {}
-_UPDATES: dict[tuple[frozenset[str], int], Any] = {}
 _INSERT_AUDIT = sa.insert(AuditEvent)
-
-
-def _update_statement(columns: frozenset[str], returning: list[Any]) -> Any:
-    """The version-checked UPDATE … RETURNING of the case for this set of columns, built once per set.
-
-    Why: building ``update().values(**row).returning(…)`` anew on every step coerced every value
-    into a new bound parameter and made SQLAlchemy compute the statement's cache key again (it
-    walks the probes' subqueries) — together more than running the statement.  Built once with
-    named bind parameters, the statement keeps its memoized cache key and its compiled form.
-    """
-    key = (columns, id(returning))
-    stmt = _UPDATES.get(key)
-    if stmt is None:
-        stmt = _UPDATES[key] = sa.update(Case).where(
-            Case.id == sa.bindparam("b_case_id"), Case.version == sa.bindparam("b_seen_version")
-        ).values({c: sa.bindparam(c, type_=Case.__table__.c[c].type) for c in sorted(columns)}).returning(*returning)
-    return stmt
-
-
-def _probes(registry: Hooks) -> tuple[list[Any], list[str], list[Any]]:
-    """The guarded hooks, the probe names and the ``RETURNING`` columns of the case UPDATE (built once).
-
-    The first three columns are the projections' own probes (a deadline watch that fired before
-    its step opened; any timer row; the ids of the case's task rows), then one per guarded hook,
-    then one per registered probe.
-    """
-    guarded = [h for h in [*registry.on_changes, *registry.after_commit] if h in registry.guards]
-    names = sorted(registry.probes)
-    key = (*guarded, *names)
-    if key not in _PROBES:
-        _PROBES[key] = [projections.missed_watch_probe().label("missed"), projections.timers_probe().label("timers"),
-                        projections.open_tasks_probe().label("open_ids"),
-                        *(registry.guards[h]().label(f"g{i}") for i, h in enumerate(guarded)),
-                        *(registry.probes[n]().label(f"p{i}") for i, n in enumerate(names))]
-    return guarded, names, _PROBES[key]
-
-
-def _set_committed(case: Case, values: dict[str, Any]) -> None:
-    """Give the (commit-expired) case object the values we know it now has, as if loaded.
-
-    Every column we wrote or had loaded is set, so reading the case after a step costs no
-    SELECT of its row (which carries the whole workflow state); a column not known stays
-    expired and loads on first use as before.
-    """
-    for key, value in values.items():
-        if key in _COLUMNS:
-            set_committed_value(case, key, value)
 
 
 def step(case: Case, action: dict[str, Any], change: Change | None, fn: Callable[[Any], None], *,

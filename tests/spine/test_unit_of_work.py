@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import cases
-from engine.cases import unit_of_work
+from engine.cases import case_update, unit_of_work
 from engine.errors import Conflict
 from engine.extensions import db
 from engine.store.conflicts import is_conflict
@@ -126,7 +126,7 @@ def test_the_probes_in_the_case_update_see_the_updated_cases_own_rows(api, tre_b
     db.session.execute(sa.delete(Timer).where(Timer.case_id == without["id"]))
     db.session.execute(sa.insert(Timer).values(case_id=with_timer["id"], task_id="probe-test", element_id="x",
                                                kind="other"))
-    guarded, _names, probes = unit_of_work._probes(unit_of_work.hooks(app))
+    guarded, _names, probes = case_update.probes(unit_of_work.hooks(app))
     answers = {}
     for case_id in (with_timer["id"], without["id"]):
         answers[case_id] = db.session.execute(sa.update(Case).where(Case.id == case_id).values(version=Case.version)
