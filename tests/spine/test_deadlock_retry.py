@@ -61,17 +61,23 @@ def _rows(case_id: int, model, **where) -> int:
     return db.session.scalar(q)
 
 
+def _waiting_registration(api, clock_at, users):
+    """A new case with its «registrer» task open: (case, task id, the bydel's caseworker, version)."""
+    case = _open(api, clock_at)
+    task_id = _task(case, "registrer")["id"]
+    kari = actor_for(users["kari.gamleoslo"])     # before the session goes: it reads the user
+    version = db.session.get(Case, case["id"]).version
+    db.session.remove()
+    return case, task_id, kari, version
+
+
 def test_the_error_codes_are_told_apart():
     assert is_deadlock(_deadlock()) and is_conflict(_deadlock())
     assert not is_deadlock(ValueError("40P01"))
 
 
 def test_a_deadlocked_completion_is_written_again_once(api, tre_baner, clock_at, users, deadlocks):
-    case = _open(api, clock_at)
-    task_id = _task(case, "registrer")["id"]
-    kari = actor_for(users["kari.gamleoslo"])
-    version = db.session.get(Case, case["id"]).version
-    db.session.remove()
+    case, task_id, kari, version = _waiting_registration(api, clock_at, users)
     calls = deadlocks(2)                                  # two deadlocks, the third attempt gets through
     cases.complete_task(kari, task_id, {})
     assert calls[0] == 3
@@ -82,11 +88,7 @@ def test_a_deadlocked_completion_is_written_again_once(api, tre_baner, clock_at,
 
 
 def test_a_deadlock_on_every_attempt_is_a_409_and_changes_nothing(api, tre_baner, clock_at, users, deadlocks):
-    case = _open(api, clock_at)
-    task_id = _task(case, "registrer")["id"]
-    kari = actor_for(users["kari.gamleoslo"])
-    version = db.session.get(Case, case["id"]).version
-    db.session.remove()
+    case, task_id, kari, version = _waiting_registration(api, clock_at, users)
     calls = deadlocks(unit_of_work.DEADLOCK_ATTEMPTS)
     with pytest.raises(Conflict):
         cases.complete_task(kari, task_id, {})
